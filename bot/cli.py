@@ -1,0 +1,194 @@
+"""The `kombot` command: chat, ask, eval, kb check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from bot.config import Settings
+from bot.engine import Engine
+from bot.evaluation import EvalFileError, as_json, main_reply, read_items, run, summary
+from bot.knowledge.loader import Knowledge, load_knowledge
+from bot.knowledge.report import stale_entries, summary_table
+from bot.knowledge.yamlfile import KnowledgeError
+from bot.languages import LANGS
+from bot.replies import Incoming
+
+app = typer.Typer(
+    help="kombot: communication-policy assistant.", no_args_is_help=True, add_completion=False
+)
+kb_app = typer.Typer(help="Work with the knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+OrgOption = Annotated[
+    str | None,
+    typer.Option("--org", help="organisation id (default: KOMBOT_ORG or region-midtjylland)"),
+]
+err = Console(stderr=True)
+
+
+def _knowledge(settings: Settings, only_org: str | None = None) -> Knowledge:
+    try:
+        return load_knowledge(settings.knowledge_dir, settings.intents_dir, only_org=only_org)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        err.print(f"{len(exc.problems)} problem(s) found.", style="bold red")
+        raise typer.Exit(1) from None
+
+
+def _engine(settings: Settings, org: str) -> Engine:
+    knowledge = _knowledge(settings)
+    if org not in knowledge.orgs:
+        err.print(
+            f"unknown org '{org}' (known: {', '.join(sorted(knowledge.orgs))})",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    engine = Engine(knowledge, max_message_chars=settings.max_message_chars)
+    engine.warm(org)
+    return engine
+
+
+@kb_app.command("check")
+def kb_check(org: OrgOption = None) -> None:
+    """Validate knowledge/ and intents/; print a summary per organisation."""
+    settings = Settings()
+    knowledge = _knowledge(settings, only_org=org)
+    today = dt.date.today()
+    out = Console()
+    out.print(summary_table(knowledge, today))
+    for org_id, entry_id, owner, review_by in stale_entries(knowledge, today):
+        out.print(
+            f"past review: {org_id} {entry_id} (owner {owner}, review by {review_by})", markup=False
+        )
+    out.print(f"{len(knowledge.intents)} intents; knowledge OK.")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question, as a person would type it")],
+    as_json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    org: OrgOption = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="da, sv, nb or en")] = None,
+) -> None:
+    """Ask one question and print the answer."""
+    if lang is not None and lang not in LANGS:
+        err.print(f"--lang must be one of {', '.join(LANGS)}", style="red")
+        raise typer.Exit(2)
+    settings = Settings()
+    org = org or settings.org
+    engine = _engine(settings, org)
+    replies = engine.handle(Incoming(text=question, org=org, channel="cli", locale=lang))
+    if as_json_:
+        reply = main_reply(replies)
+        print(
+            json.dumps(
+                {
+                    "kind": reply.kind,
+                    "entry": reply.entry,
+                    "intent": reply.intent,
+                    "confidence": round(reply.confidence, 3),
+                    "language": reply.language,
+                    "text": reply.text,
+                    "suggestions": reply.suggestions,
+                    "source": reply.source,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    from bot.channels.console import render
+
+    render(Console(), replies)
+
+
+@app.command("eval")
+def evaluate(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="evaluation YAML (see shared/eval/README.md)", exists=True, dir_okay=False
+        ),
+    ],
+    org: OrgOption = None,
+    as_json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    failures: Annotated[bool, typer.Option("--failures", help="list the wrong items")] = False,
+) -> None:
+    """Run an evaluation file through the engine; report accuracy and latency."""
+    settings = Settings()
+    org = org or settings.org
+    try:
+        items = read_items(file)
+    except EvalFileError as exc:
+        err.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from None
+    engine = _engine(settings, org)
+    progress = (
+        (lambda xs: track(xs, description="evaluating", console=err, transient=True))
+        if len(items) > 50
+        else iter
+    )
+    results = run(engine, items, org, progress=progress)
+    if as_json_:
+        print(json.dumps(as_json(results), ensure_ascii=False))
+        return
+    out = Console()
+    numbers = summary(results)
+    table = Table(title=f"{file} ({numbers['total']} questions, org {org})")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key in ("top1", "top3", "in_scope_top1", "out_of_scope_correct", "language"):
+        table.add_row(key, f"{numbers[key]:.3f}")
+    for lang, value in numbers["by_language"].items():
+        table.add_row(f"top1 {lang}", f"{value:.3f}")
+    table.add_row("p50 ms", f"{numbers['p50_ms']:.2f}")
+    table.add_row("p99 ms", f"{numbers['p99_ms']:.2f}")
+    out.print(table)
+    if failures:
+        for r in results:
+            if not r.ok or (r.lang and r.lang != r.language):
+                got = r.entry or (f"intent:{r.intent}" if r.intent else r.kind)
+                out.print(
+                    f"✗ [{r.org}] {r.q!r}: expected {r.expect} ({r.lang}), got {got} "
+                    f"({r.language}, {r.confidence:.2f}) {r.suggestions or ''}",
+                    markup=False,
+                    highlight=False,
+                )
+
+
+@app.command()
+def chat(
+    org: OrgOption = None,
+    as_: Annotated[str, typer.Option("--as", help="whose chat identity (e-mail) to use")] = (
+        "employee@example.org"
+    ),
+) -> None:
+    """Chat with the bot in the terminal (the same engine as Slack and Teams)."""
+    from bot.channels.console import chat as console_chat
+
+    settings = Settings()
+    org = org or settings.org
+    started = time.perf_counter()
+    engine = _engine(settings, org)
+    console = Console()
+    console.print(
+        f"knowledge {engine.knowledge.version} loaded in {time.perf_counter() - started:.2f}s",
+        style="dim",
+    )
+    console_chat(engine, org, as_, console)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

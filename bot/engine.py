@@ -1,0 +1,88 @@
+"""The channel-neutral core: `Incoming` -> `Engine.handle()` -> `list[Reply]`.
+
+Order matters: the confidentiality guard runs before anything else sees the text, so
+no personal number reaches a handler, a log line or storage.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.handlers import actions, answer, crisis, intent_reply
+from bot.handlers.turn import Turn
+from bot.knowledge.loader import Knowledge
+from bot.privacy import personal_numbers
+from bot.replies import Incoming, Reply
+from bot.understanding.normalise import clean, has_letters
+from bot.understanding.understand import Understanding
+
+log = logging.getLogger("kombot.engine")
+
+MIN_WORDS_FOR_FOREIGN = 3  # shorter messages are never called "another language"
+
+IntentHandler = Callable[[Turn, str, float], list[Reply]]
+INTENT_HANDLERS: dict[str, IntentHandler] = {"crisis": crisis.handle}
+
+
+class Engine:
+    def __init__(self, knowledge: Knowledge, max_message_chars: int = 4000):
+        self.knowledge = knowledge
+        self.understanding = Understanding(knowledge)
+        self.max_message_chars = max_message_chars
+
+    def warm(self, org_id: str) -> None:
+        """Build the org's index now rather than on its first question."""
+        self.understanding.index(org_id)
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        org = self.knowledge.org(incoming.org)
+        text, findings = personal_numbers.redact(clean(incoming.text), org.org.country)
+        prefer = incoming.locale or org.org.language
+        detected = self.understanding.language(text, prefer) if has_letters(text) else None
+        lang = (
+            incoming.action.lang
+            if incoming.action and incoming.action.lang
+            else (detected.lang if detected else prefer)
+        )
+        turn = Turn(self.knowledge, org, lang, text, incoming)
+        replies: list[Reply] = []
+        if findings:
+            kinds = ", ".join(dict.fromkeys(f"[{f.label}]" for f in findings))
+            replies.append(Reply("notice", turn.msg("personal_number_warning", kinds=kinds), lang))
+        replies += self._respond(turn, detected)
+        main = next((r for r in replies if r.kind != "notice"), replies[-1])
+        log.info(
+            "handled org=%s channel=%s kind=%s entry=%s intent=%s lang=%s confidence=%.2f "
+            "redacted=%d",
+            org.id,
+            incoming.channel,
+            main.kind,
+            main.entry,
+            main.intent,
+            main.language,
+            main.confidence,
+            len(findings),
+        )
+        return replies
+
+    def _respond(self, turn: Turn, detected) -> list[Reply]:
+        if turn.incoming.action is not None:
+            return actions.handle(turn, turn.incoming.action)
+        if len(turn.text) > self.max_message_chars:
+            text = turn.msg("too_long", length=len(turn.text), limit=self.max_message_chars)
+            return [Reply("fallback", text, turn.lang)]
+        if detected is None:
+            return [Reply("fallback", turn.msg("empty_message"), turn.lang)]
+        if detected.known_share < 0.25 and len(turn.text.split()) >= MIN_WORDS_FOR_FOREIGN:
+            return [Reply("fallback", turn.msg("unsupported_language"), turn.lang)]
+        decision = self.understanding.understand(turn.text, turn.org.id, turn.lang)
+        if decision.kind == "intent":
+            handler = INTENT_HANDLERS.get(decision.target.id, intent_reply.handle)
+            return handler(turn, decision.target.id, decision.confidence)
+        if decision.kind == "answer":
+            entry = turn.entry(decision.target.id)
+            return [answer.answer(turn, entry, decision.confidence)]
+        if decision.kind == "suggestions":
+            return [answer.suggestions(turn, decision.suggestions, decision.confidence)]
+        return [answer.fallback(turn, decision.confidence)]

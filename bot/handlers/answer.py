@@ -1,0 +1,64 @@
+"""Answer from an entry, offer a did-you-mean, or fall back to an adviser."""
+
+from __future__ import annotations
+
+from bot.handlers.turn import Turn
+from bot.knowledge.models import Entry
+from bot.replies import Action, Choice, Reply
+
+MAX_RELATED = 3
+
+
+def answer(turn: Turn, entry: Entry, confidence: float) -> Reply:
+    lang = turn.entry_lang(entry)
+    text = entry.answer[lang]
+    if lang != turn.lang:
+        language = turn.msg(f"language_{lang}")
+        text = f"{turn.msg('only_in_language', language=language)}\n\n{text}"
+    choices = [
+        Choice(turn.msg("helpful"), Action("feedback", f"helpful:{entry.id}", turn.lang)),
+        Choice(turn.msg("not_helpful"), Action("feedback", f"not_helpful:{entry.id}", turn.lang)),
+        Choice(turn.msg("ask_adviser"), Action("adviser", entry.id, turn.lang)),
+    ]
+    for related_id in entry.related[:MAX_RELATED]:
+        related = turn.entry(related_id)
+        if related is not None:
+            label = f"{turn.msg('related')}: {turn.title(related)}"
+            choices.append(Choice(label, Action("entry", related_id, turn.lang)))
+    return Reply(
+        kind="answer",
+        text=text,
+        language=lang,
+        entry=entry.id,
+        confidence=confidence,
+        choices=choices,
+        title=entry.title.get(lang) or turn.title(entry),
+        source="; ".join(source.name for source in entry.source),
+    )
+
+
+def suggestions(turn: Turn, entry_ids: list[str], confidence: float) -> Reply:
+    choices = []
+    for entry_id in entry_ids:
+        entry = turn.entry(entry_id)
+        if entry is not None:
+            choices.append(Choice(turn.title(entry), Action("entry", entry_id, turn.lang)))
+    choices.append(Choice(turn.msg("none_of_these"), Action("none_of_these", "", turn.lang)))
+    return Reply(
+        kind="suggestions",
+        text=turn.msg("did_you_mean"),
+        language=turn.lang,
+        confidence=confidence,
+        suggestions=list(entry_ids),
+        choices=choices,
+    )
+
+
+def fallback(turn: Turn, confidence: float) -> Reply:
+    return Reply(
+        kind="fallback",
+        text=turn.msg("fallback"),
+        language=turn.lang,
+        confidence=confidence,
+        choices=[Choice(turn.msg("ask_adviser"), Action("adviser", "", turn.lang))],
+    )

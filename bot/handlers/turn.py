@@ -1,0 +1,41 @@
+"""What a handler gets: the knowledge of the asker's org, the asker's language, the text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.knowledge.loader import Knowledge, OrgKnowledge
+from bot.knowledge.models import Entry
+from bot.languages import Lang
+from bot.replies import Incoming
+
+
+@dataclass(frozen=True)
+class Turn:
+    knowledge: Knowledge
+    org: OrgKnowledge
+    lang: Lang  # the language of the question (or of the button pressed)
+    text: str  # already redacted by the confidentiality guard
+    incoming: Incoming
+
+    @property
+    def department(self) -> str:
+        names = self.org.org.comms_department
+        return names.get(self.lang) or names.get(self.org.org.language) or names["en"]
+
+    def msg(self, key: str, **values: Any) -> str:
+        return self.knowledge.message(key, self.lang, department=self.department, **values)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self.org.entries.get(entry_id)
+
+    def entry_lang(self, entry: Entry) -> Lang:
+        """The asker's language when the entry has it, else the org's, else English."""
+        for lang in (self.lang, self.org.org.language, "en"):
+            if lang in entry.answer:
+                return lang
+        return entry.languages()[0]
+
+    def title(self, entry: Entry) -> str:
+        return entry.title.get(self.lang) or entry.title[self.entry_lang(entry)]

@@ -1,0 +1,307 @@
+"""Load and validate knowledge/ and intents/ into one `Knowledge` object.
+
+Layers (common -> country -> org) are merged field by field; every organisation's
+merged view is validated on its own, and every problem is collected with file and
+line before anything is raised, so `kombot kb check` shows them all at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from bot.knowledge.models import (
+    Entry,
+    EntryFile,
+    EntryPatch,
+    Intent,
+    Messages,
+    Org,
+    _require_examples,
+)
+from bot.knowledge.synonyms import Synonyms
+from bot.knowledge.yamlfile import KnowledgeError, Problem, YamlDoc, load_yaml
+from bot.languages import COUNTRY_LANG, LANGS, Lang
+
+RESERVED = {"org.yaml", "directory.yaml", "reminders.yaml"}
+MERGED_FIELDS = ("title", "answer", "source", "related", "expert_function", "owner", "review_by")
+
+
+@dataclass
+class Located:
+    patch: EntryPatch
+    doc: YamlDoc
+    path: tuple  # path of the entry inside the document
+    layer: str
+
+    def problem(self, sub: tuple, message: str) -> Problem:
+        return self.doc.problem((*self.path, *sub), message)
+
+
+@dataclass
+class OrgKnowledge:
+    org: Org
+    entries: dict[str, Entry]
+
+    @property
+    def id(self) -> str:
+        return self.org.id
+
+
+@dataclass
+class Knowledge:
+    orgs: dict[str, OrgKnowledge]
+    intents: dict[str, Intent]
+    messages: dict[str, dict[Lang, str]]
+    synonyms: Synonyms
+    version: str
+    files: list[str] = field(default_factory=list)
+
+    def org(self, org_id: str) -> OrgKnowledge:
+        try:
+            return self.orgs[org_id]
+        except KeyError:
+            known = ", ".join(sorted(self.orgs))
+            raise KeyError(f"unknown org '{org_id}' (known: {known})") from None
+
+    def message(self, key: str, lang: Lang, **values: Any) -> str:
+        return self.messages[key][lang].format(**values)
+
+
+def load_knowledge(root: Path, intents_dir: Path, only_org: str | None = None) -> Knowledge:
+    """Load everything; raises `KnowledgeError` listing every problem found."""
+    loading = _Loading(root)
+    messages = loading.model_file(root / "messages.yaml", Messages, wrap="messages")
+    synonyms = loading.model_file(root / "synonyms.yaml", Synonyms, wrap="languages")
+    intents = loading.intents(intents_dir)
+    orgs = loading.orgs(only_org)
+    if loading.problems:
+        raise KnowledgeError(loading.problems)
+    return Knowledge(
+        orgs=orgs,
+        intents=intents,
+        messages=messages.messages if messages else {},
+        synonyms=synonyms or Synonyms(languages={}),
+        version=loading.version(),
+        files=sorted(loading.read),
+    )
+
+
+class _Loading:
+    def __init__(self, root: Path):
+        self.root = root
+        self.base = root.parent
+        self.problems: list[Problem] = []
+        self.read: dict[str, bytes] = {}
+
+    def shown(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.base))
+        except ValueError:
+            return str(path)
+
+    def doc(self, path: Path) -> YamlDoc | None:
+        doc, problems = load_yaml(path, self.shown(path))
+        self.problems += problems
+        if doc is not None:
+            self.read[doc.file] = path.read_bytes()
+        return doc
+
+    def validate(self, doc: YamlDoc, model: type[BaseModel], data: Any, prefix: tuple = ()):
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
+                self.problems.append(doc.problem((*prefix, *loc), _describe(err)))
+            return None
+
+    def model_file(self, path: Path, model: type[BaseModel], wrap: str):
+        if not path.exists():
+            self.problems.append(Problem(self.shown(path), 1, "file is missing"))
+            return None
+        doc = self.doc(path)
+        if doc is None:
+            return None
+        return self.validate(doc, model, {wrap: doc.data})
+
+    def intents(self, directory: Path) -> dict[str, Intent]:
+        intents: dict[str, Intent] = {}
+        for path in sorted(directory.glob("*.yaml")):
+            doc = self.doc(path)
+            if doc is None:
+                continue
+            intent = self.validate(doc, Intent, doc.data)
+            if intent is None:
+                continue
+            if intent.id in intents:
+                self.problems.append(doc.problem(("id",), f"duplicate intent '{intent.id}'"))
+            elif path.stem != intent.id:
+                self.problems.append(
+                    doc.problem(("id",), f"intent '{intent.id}' must be in {intent.id}.yaml")
+                )
+            intents[intent.id] = intent
+        if not intents:
+            self.problems.append(Problem(self.shown(directory), 1, "no intents found"))
+        return intents
+
+    def layer(self, directory: Path, layer: str) -> dict[str, Located]:
+        """Parse every entry file of one layer; duplicate ids inside a layer are errors."""
+        found: dict[str, Located] = {}
+        for path in sorted(directory.rglob("*.yaml")):
+            if path.name in RESERVED:
+                continue
+            doc = self.doc(path)
+            if doc is None:
+                continue
+            parsed = self.validate(doc, EntryFile, doc.data)
+            if parsed is None:
+                continue
+            for index, patch in enumerate(parsed.entries):
+                here = Located(patch, doc, ("entries", index), layer)
+                if patch.id in found:
+                    first = found[patch.id]
+                    self.problems.append(
+                        here.problem(
+                            ("id",),
+                            f"duplicate id '{patch.id}' (first at "
+                            f"{first.doc.file}:{first.doc.line((*first.path, 'id'))})",
+                        )
+                    )
+                    continue
+                found[patch.id] = here
+        return found
+
+    def orgs(self, only_org: str | None) -> dict[str, OrgKnowledge]:
+        common = self.layer(self.root / "common", "common")
+        countries: dict[str, dict[str, Located]] = {}
+        orgs: dict[str, OrgKnowledge] = {}
+        org_dirs = sorted(p for p in (self.root / "orgs").iterdir() if p.is_dir())
+        if only_org is not None:
+            org_dirs = [p for p in org_dirs if p.name == only_org]
+            if not org_dirs:
+                self.problems.append(
+                    Problem(self.shown(self.root / "orgs"), 1, f"unknown org '{only_org}'")
+                )
+        for org_dir in org_dirs:
+            org_file = org_dir / "org.yaml"
+            if not org_file.exists():
+                self.problems.append(Problem(self.shown(org_file), 1, "file is missing"))
+                continue
+            doc = self.doc(org_file)
+            org = self.validate(doc, Org, doc.data) if doc else None
+            if org is None:
+                continue
+            if org.id != org_dir.name:
+                self.problems.append(
+                    doc.problem(
+                        ("id",), f"org id '{org.id}' must match its folder '{org_dir.name}'"
+                    )
+                )
+            if org.country not in countries:
+                countries[org.country] = self.layer(
+                    self.root / "countries" / org.country, org.country
+                )
+            own = self.layer(org_dir, org.id)
+            entries = self.merge(org, [common, countries[org.country], own])
+            orgs[org.id] = OrgKnowledge(org, entries)
+        return orgs
+
+    def merge(self, org: Org, layers: list[dict[str, Located]]) -> dict[str, Entry]:
+        merged: dict[str, tuple[dict, Located, dict[str, Located]]] = {}
+        for layer in layers:
+            for entry_id, here in layer.items():
+                values = here.patch.model_dump(exclude_none=True)
+                if entry_id not in merged:
+                    merged[entry_id] = ({**values, "examples": {}}, here, {})
+                fields, _, setters = merged[entry_id]
+                for name in MERGED_FIELDS:
+                    if name in values:
+                        fields[name] = values[name]
+                        setters[name] = here
+                for lang, examples in values.get("examples", {}).items():
+                    fields["examples"].setdefault(lang, []).extend(examples)
+                    setters.setdefault("examples", here)
+        entries: dict[str, Entry] = {}
+        for entry_id, (fields, first, setters) in merged.items():
+            entry = self.complete(org, entry_id, fields, first, setters)
+            if entry is not None:
+                entries[entry_id] = entry
+        for entry in entries.values():
+            for related in entry.related:
+                if related not in entries:
+                    where = merged[entry.id][2].get("related", merged[entry.id][1])
+                    self.problems.append(
+                        where.problem(
+                            ("related",),
+                            f"{entry.id}: related entry '{related}' does not exist for {org.id}",
+                        )
+                    )
+        return entries
+
+    def complete(self, org: Org, entry_id, fields, first: Located, setters) -> Entry | None:
+        missing = [name for name in MERGED_FIELDS if name not in fields]
+        if missing:
+            self.problems.append(
+                first.problem(
+                    ("id",), f"{entry_id}: missing {', '.join(missing)} (needed for a new entry)"
+                )
+            )
+            return None
+        answer_from = setters["answer"]
+        required = _required_langs(answer_from.layer, org)
+        ok = True
+        for name in ("title", "answer"):
+            lacking = [lang for lang in required if lang not in fields[name]]
+            if lacking:
+                where = setters[name]
+                self.problems.append(
+                    where.problem(
+                        (name,),
+                        f"{entry_id}: {name} is missing required language(s) {', '.join(lacking)}",
+                    )
+                )
+                ok = False
+        try:
+            _require_examples(fields["examples"])
+        except ValueError as exc:
+            where = setters.get("examples", first)
+            self.problems.append(where.problem(("examples",), f"{entry_id}: {exc}"))
+            ok = False
+        if not ok:
+            return None
+        return Entry(**fields, layer=answer_from.layer)
+
+    def version(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.read):
+            digest.update(name.encode())
+            digest.update(self.read[name])
+        return digest.hexdigest()[:12]
+
+
+def _required_langs(layer: str, org: Org) -> tuple[Lang, ...]:
+    if layer == "common":
+        return LANGS
+    if layer in COUNTRY_LANG:
+        return (COUNTRY_LANG[layer], "en")
+    return (org.language, "en")
+
+
+def _describe(err: dict) -> str:
+    kind = err["type"]
+    where = ".".join(str(p) for p in err["loc"][-2:] if not str(p).startswith("function-"))
+    if kind == "extra_forbidden":
+        return f"unknown field '{err['loc'][-1]}'"
+    if kind == "missing":
+        return f"missing required field '{err['loc'][-1]}'"
+    if kind.startswith("date"):
+        return f"{where}: bad date {err.get('input')!r} (use YYYY-MM-DD)"
+    if kind == "literal_error":
+        return f"{where}: {err['msg']} (got {err.get('input')!r})"
+    message = err["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message

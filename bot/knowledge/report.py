@@ -1,0 +1,47 @@
+"""What `kombot kb check` prints: a summary per organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from rich.table import Table
+
+from bot.knowledge.loader import Knowledge
+from bot.languages import LANGS
+
+
+def summary_table(knowledge: Knowledge, today: dt.date) -> Table:
+    table = Table(title=f"knowledge {knowledge.version}", show_lines=False)
+    table.add_column("org")
+    table.add_column("entries", justify="right")
+    for lang in LANGS:
+        table.add_column(f"answers {lang}", justify="right")
+    for lang in LANGS:
+        table.add_column(f"examples {lang}", justify="right")
+    table.add_column("past review", justify="right")
+    for org_id, org in sorted(knowledge.orgs.items()):
+        answers = Counter(lang for e in org.entries.values() for lang in e.answer)
+        examples = Counter()
+        for entry in org.entries.values():
+            for lang, items in entry.examples.items():
+                examples[lang] += len(items)
+        stale = sum(1 for e in org.entries.values() if e.review_by < today)
+        table.add_row(
+            org_id,
+            str(len(org.entries)),
+            *(str(answers[lang]) for lang in LANGS),
+            *(str(examples[lang]) for lang in LANGS),
+            f"[red]{stale}[/red]" if stale else "0",
+        )
+    return table
+
+
+def stale_entries(knowledge: Knowledge, today: dt.date) -> list[tuple[str, str, str, dt.date]]:
+    """(org, entry, owner, review_by) for every entry past its review date."""
+    return sorted(
+        (org_id, e.id, e.owner, e.review_by)
+        for org_id, org in knowledge.orgs.items()
+        for e in org.entries.values()
+        if e.review_by < today
+    )

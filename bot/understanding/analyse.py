@@ -1,0 +1,71 @@
+"""From text to the terms that are matched: words, synonyms, stopwords, stems, folding."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import snowballstemmer
+import yaml
+
+from bot.knowledge.synonyms import Synonyms
+from bot.languages import LANGS, STEMMER_NAME, Lang
+from bot.understanding.normalise import fold, words
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """All four languages' function words: a question may mix languages."""
+    text = resources.files("bot.understanding").joinpath("data/stopwords.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    return frozenset(fold(w.casefold()) for lang in LANGS for w in data[lang])
+
+
+@cache
+def _stemmer(lang: Lang):
+    return snowballstemmer.stemmer(STEMMER_NAME[lang])
+
+
+class Analyser:
+    """Turns text into terms; one per knowledge version (synonyms are data)."""
+
+    def __init__(self, synonyms: Synonyms):
+        self._stop = stopwords()
+        self._phrases: dict[Lang, dict[tuple[str, ...], tuple[str, ...]]] = {}
+        shared = synonyms.languages.get("any", {})
+        for lang in LANGS:
+            table: dict[tuple[str, ...], tuple[str, ...]] = {}
+            for canonical, variants in {**shared, **synonyms.languages.get(lang, {})}.items():
+                target = tuple(fold(w) for w in words(canonical))
+                for variant in variants:
+                    table[tuple(fold(w) for w in words(variant))] = target
+            self._phrases[lang] = table
+        self._longest = max((len(k) for t in self._phrases.values() for k in t), default=1)
+
+    def terms(self, text: str, lang: Lang) -> tuple[str, ...]:
+        stem = _stemmer(lang).stemWord
+        folded = [fold(w) for w in words(text)]
+        out: list[str] = []
+        for word in self._synonyms(folded, lang):
+            if word in self._stop or (len(word) < 2 and not word.isdigit()):
+                continue
+            out.append(fold(stem(word)))
+        return tuple(out)
+
+    def _synonyms(self, folded: list[str], lang: Lang) -> list[str]:
+        table = self._phrases[lang]
+        if not table:
+            return folded
+        out: list[str] = []
+        i = 0
+        while i < len(folded):
+            for size in range(min(self._longest, len(folded) - i), 0, -1):
+                target = table.get(tuple(folded[i : i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(folded[i])
+                i += 1
+        return out
