@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.models import (
+    AllLangText,
     Entry,
     EntryFile,
     EntryPatch,
@@ -56,7 +57,7 @@ class OrgKnowledge:
 class Knowledge:
     orgs: dict[str, OrgKnowledge]
     intents: dict[str, Intent]
-    messages: dict[str, dict[Lang, str]]
+    messages: dict[str, AllLangText]
     synonyms: Synonyms
     version: str
     files: list[str] = field(default_factory=list)
@@ -111,13 +112,17 @@ class _Loading:
             self.read[doc.file] = path.read_bytes()
         return doc
 
-    def validate(self, doc: YamlDoc, model: type[BaseModel], data: Any, prefix: tuple = ()):
+    def validate(self, doc: YamlDoc, model: type[BaseModel], data: Any, wrapped: bool = False):
+        """`wrapped`: the document was put under one key of `model` (not in the file)."""
         try:
             return model.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(part for part in err["loc"] if not str(part).startswith("function-"))
-                self.problems.append(doc.problem((*prefix, *loc), _describe(err)))
+                if wrapped:
+                    loc = loc[1:]
+                    err = {**err, "loc": loc}
+                self.problems.append(doc.problem(loc, _describe(err)))
             return None
 
     def model_file(self, path: Path, model: type[BaseModel], wrap: str):
@@ -127,7 +132,7 @@ class _Loading:
         doc = self.doc(path)
         if doc is None:
             return None
-        return self.validate(doc, model, {wrap: doc.data})
+        return self.validate(doc, model, {wrap: doc.data}, wrapped=True)
 
     def intents(self, directory: Path) -> dict[str, Intent]:
         intents: dict[str, Intent] = {}
@@ -294,7 +299,10 @@ def _required_langs(layer: str, org: Org) -> tuple[Lang, ...]:
 
 def _describe(err: dict) -> str:
     kind = err["type"]
-    where = ".".join(str(p) for p in err["loc"][-2:] if not str(p).startswith("function-"))
+    loc = [p for p in err["loc"] if not str(p).startswith("function-")]
+    if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
+        loc = loc[2:]
+    where = ".".join(str(p) for p in loc)
     if kind == "extra_forbidden":
         return f"unknown field '{err['loc'][-1]}'"
     if kind == "missing":

@@ -126,11 +126,23 @@ class EntryFile(Strict):
     entries: list[EntryPatch]
 
 
+class AllLangText(Strict):
+    """A text the bot itself says: required in every language it speaks."""
+
+    da: str = Field(min_length=1)
+    sv: str = Field(min_length=1)
+    nb: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def __getitem__(self, lang: Lang) -> str:
+        return getattr(self, lang)
+
+
 class Intent(Strict):
     id: IntentId
     examples: LangList
     patterns: list[str] = []
-    reply: LangText
+    reply: AllLangText
 
     @field_validator("patterns")
     @classmethod
@@ -142,11 +154,11 @@ class Intent(Strict):
                 raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from exc
         return v
 
-    @model_validator(mode="after")
-    def _all_languages(self) -> Intent:
-        _require_langs(self.reply, LANGS, "reply")
-        _require_examples(self.examples)
-        return self
+    @field_validator("examples")
+    @classmethod
+    def _enough_examples(cls, v: dict) -> dict:
+        _require_examples(v)
+        return v
 
 
 class Org(Strict):
@@ -158,15 +170,9 @@ class Org(Strict):
 
 
 class Messages(Strict):
-    """The bot's own wording: key -> text per language (all four)."""
+    """The bot's own wording: key -> text in all four languages."""
 
-    messages: dict[str, LangText]
-
-    @model_validator(mode="after")
-    def _complete(self) -> Messages:
-        for key, texts in self.messages.items():
-            _require_langs(texts, LANGS, key)
-        return self
+    messages: dict[str, AllLangText]
 
 
 def _require_langs(texts: dict, langs, what: str) -> None:

@@ -1,0 +1,80 @@
+"""Conversations through the engine: answers, did-you-mean, fallback, buttons, languages."""
+
+from __future__ import annotations
+
+
+def test_answers_a_danish_press_question_with_source_and_buttons(bot):
+    reply = bot.main("må jeg udtale mig til pressen om min afdeling")
+    assert reply.kind == "answer"
+    assert reply.entry == "press.who_speaks_on_behalf"
+    assert reply.language == "da"
+    assert "God Kommunikation" in reply.source
+    labels = [c.label for c in reply.choices]
+    assert labels[:3] == ["Hjælpsomt", "Ikke hjælpsomt", "Spørg en rådgiver"]
+    assert any(label.startswith("Se også: ") for label in labels)
+
+
+def test_answers_in_the_language_of_the_question(bot):
+    reply = bot.main("do I have to answer when a reporter calls me?")
+    assert (reply.kind, reply.entry, reply.language) == (
+        "answer",
+        "press.no_obligation_to_speak",
+        "en",
+    )
+
+
+def test_org_answer_comes_from_the_org_pack(bot):
+    nord = bot.main("en journalist ringede lige, hvad gør jeg", org="region-nordjylland")
+    midt = bot.main("en journalist ringede lige, hvad gør jeg", org="region-midtjylland")
+    assert nord.entry == midt.entry == "press.journalist_called"
+    assert "Politisk Sekretariat" in nord.text
+    assert "Politisk Sekretariat" not in midt.text
+
+
+def test_swedish_question_to_a_danish_org_entry_says_which_language_it_gets(bot):
+    reply = bot.main("en journalist ringde mig precis, vad gör jag nu", org="region-nordjylland")
+    assert reply.entry == "press.journalist_called"
+    assert reply.language == "da"
+    assert reply.text.startswith("Svaret finns inte på svenska, så du får det på danska.")
+
+
+def test_same_words_are_danish_in_a_danish_org_and_norwegian_in_helsedirektoratet(bot):
+    assert bot.main("hvem er min kontaktperson").language == "da"
+    assert bot.main("hvem er min kontaktperson", org="helsedirektoratet").language == "nb"
+
+
+def test_out_of_scope_question_falls_back_and_offers_an_adviser(bot):
+    reply = bot.main("hvornår er der frokost i kantinen")
+    assert reply.kind == "fallback"
+    assert "Koncern Kommunikation" in reply.text
+    assert [c.label for c in reply.choices] == ["Spørg en rådgiver"]
+
+
+def test_related_button_opens_the_related_entry(bot):
+    first = bot.main("må jeg udtale mig til pressen om min afdeling")
+    related = next(c for c in first.choices if c.action.name == "entry")
+    [reply] = bot.press(related.label)
+    assert reply.kind == "answer"
+    assert reply.entry == related.action.value
+
+
+def test_not_helpful_asks_for_a_reason_then_thanks(bot):
+    bot.say("do I have to answer when a reporter calls me?")
+    [ask] = bot.press("Not helpful")
+    assert [c.label for c in ask.choices] == ["Not what I asked", "Not enough", "Wrong or outdated"]
+    [thanks] = bot.press("Not enough")
+    assert thanks.text == "Thank you for your feedback!"
+
+
+def test_crisis_gives_the_first_steps_at_once(bot):
+    reply = bot.main("TV2 står i forhallen og spørger til dødsfaldet på afdeling B")
+    assert (reply.kind, reply.intent) == ("intent", "crisis")
+    assert "presseberedskab" in reply.text.lower()
+
+
+def test_plain_language_request_is_recognised(bot):
+    reply = bot.main(
+        "kan du tjekke denne tekst: Patienten skal fremmøde fastende med "
+        "henblik på præoperativ vurdering."
+    )
+    assert (reply.kind, reply.intent) == ("intent", "plain_language")

@@ -1,0 +1,90 @@
+"""Loading and validation of the YAML staff edit: every broken fixture names file and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.report import stale_entries
+from bot.knowledge.yamlfile import KnowledgeError
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "kb"
+BROKEN = sorted((FIXTURES / "broken").glob("*.yaml"))
+
+
+def make_tree(tmp_path: Path) -> Path:
+    """A minimal valid knowledge tree: one org (Norwegian), two common entries."""
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "common").mkdir(parents=True)
+    (knowledge / "countries" / "no").mkdir(parents=True)
+    (knowledge / "orgs" / "test-org").mkdir(parents=True)
+    shutil.copy(ROOT / "knowledge" / "messages.yaml", knowledge / "messages.yaml")
+    shutil.copy(ROOT / "knowledge" / "synonyms.yaml", knowledge / "synonyms.yaml")
+    shutil.copy(FIXTURES / "valid" / "entries.yaml", knowledge / "common" / "entries.yaml")
+    shutil.copy(FIXTURES / "valid" / "org.yaml", knowledge / "orgs" / "test-org" / "org.yaml")
+    shutil.copytree(ROOT / "intents", tmp_path / "intents")
+    return knowledge
+
+
+def test_minimal_tree_loads_and_reports_stale_entries(tmp_path):
+    knowledge = load_knowledge(make_tree(tmp_path), tmp_path / "intents")
+    org = knowledge.org("test-org")
+    assert org.org.country == "no"  # not False: `no` is not a boolean here
+    assert set(org.entries) == {"press.test_entry", "press.other_entry"}
+    assert org.entries["press.test_entry"].review_by == dt.date(2027, 6, 30)
+    stale = stale_entries(knowledge, dt.date(2026, 11, 22))
+    assert stale == [
+        ("test-org", "press.other_entry", "kb-common@example.org", dt.date(2020, 1, 1))
+    ]
+
+
+def test_org_override_replaces_answer_and_adds_examples(tmp_path):
+    knowledge_dir = make_tree(tmp_path)
+    (knowledge_dir / "orgs" / "test-org" / "entries.yaml").write_text(
+        "entries:\n"
+        "  - id: press.test_entry\n"
+        "    answer: {nb: 'Kommunikasjonsavdelingen svarer.', en: 'Ask comms.'}\n"
+        "    examples: {nb: ['spør pressevakta']}\n",
+        encoding="utf-8",
+    )
+    entry = (
+        load_knowledge(knowledge_dir, tmp_path / "intents")
+        .org("test-org")
+        .entries["press.test_entry"]
+    )
+    assert entry.answer == {"nb": "Kommunikasjonsavdelingen svarer.", "en": "Ask comms."}
+    assert entry.layer == "test-org"
+    assert entry.examples["nb"][-1] == "spør pressevakta"
+    assert len(entry.examples["nb"]) == 6
+    assert entry.title["da"] == "Pressen"  # inherited
+
+
+@pytest.mark.parametrize("fixture", BROKEN, ids=[p.stem for p in BROKEN])
+def test_broken_fixture_is_reported_with_file_and_line(tmp_path, fixture):
+    expected = fixture.read_text(encoding="utf-8").splitlines()[0].removeprefix("# expect: ")
+    knowledge_dir = make_tree(tmp_path)
+    target = knowledge_dir.parent / expected.split(":")[0]
+    shutil.copy(fixture, target)
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(knowledge_dir, tmp_path / "intents")
+    assert expected in [str(p) for p in caught.value.problems]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    knowledge_dir = make_tree(tmp_path)
+    shutil.copy(
+        FIXTURES / "broken" / "bad_date.yaml", knowledge_dir / "orgs" / "test-org" / "entries.yaml"
+    )
+    (knowledge_dir / "orgs" / "test-org" / "org.yaml").write_text(
+        "id: test-org\nname: T\ncountry: xx\nlanguage: nb\ncomms_department: {nb: k}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(knowledge_dir, tmp_path / "intents")
+    messages = [str(p) for p in caught.value.problems]
+    assert any("org.yaml:3: country" in m for m in messages)
