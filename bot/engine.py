@@ -19,8 +19,6 @@ from bot.understanding.understand import Understanding
 
 log = logging.getLogger("kombot.engine")
 
-MIN_WORDS_FOR_FOREIGN = 3  # shorter messages are never called "another language"
-
 IntentHandler = Callable[[Turn, str, float], list[Reply]]
 INTENT_HANDLERS: dict[str, IntentHandler] = {"crisis": crisis.handle}
 
@@ -74,8 +72,9 @@ class Engine:
             return [Reply("fallback", text, turn.lang)]
         if detected is None:
             return [Reply("fallback", turn.msg("empty_message"), turn.lang)]
-        if detected.known_share < 0.25 and len(turn.text.split()) >= MIN_WORDS_FOR_FOREIGN:
-            return [Reply("fallback", turn.msg("unsupported_language"), turn.lang)]
+        if detected.is_foreign(len(turn.text.split())):
+            # whoever writes in another language reads English sooner than Danish
+            return [Reply("fallback", self.knowledge.message("unsupported_language", "en"), "en")]
         decision = self.understanding.understand(turn.text, turn.org.id, turn.lang)
         if decision.kind == "intent":
             handler = INTENT_HANDLERS.get(decision.target.id, intent_reply.handle)

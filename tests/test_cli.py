@@ -95,4 +95,4 @@ def test_kb_check_fails_with_file_and_line(tmp_path, monkeypatch):
     monkeypatch.setenv("KOMBOT_KNOWLEDGE_DIR", str(knowledge))
     result = runner.invoke(app, ["kb", "check"])
     assert result.exit_code == 1
-    assert "knowledge/messages.yaml:1: fallback.sv: missing required field" in result.output
+    assert "knowledge/messages.yaml:1: fallback: missing required field 'sv'" in result.output

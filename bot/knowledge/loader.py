@@ -185,6 +185,7 @@ class _Loading:
         common = self.layer(self.root / "common", "common")
         countries: dict[str, dict[str, Located]] = {}
         orgs: dict[str, OrgKnowledge] = {}
+        self.missing_related: dict[tuple[str, int, str, str], list[str]] = {}
         org_dirs = sorted(p for p in (self.root / "orgs").iterdir() if p.is_dir())
         if only_org is not None:
             org_dirs = [p for p in org_dirs if p.name == only_org]
@@ -214,6 +215,9 @@ class _Loading:
             own = self.layer(org_dir, org.id)
             entries = self.merge(org, [common, countries[org.country], own])
             orgs[org.id] = OrgKnowledge(org, entries)
+        for (file, line, entry_id, related), org_ids in self.missing_related.items():
+            message = f"{entry_id}: related entry '{related}' does not exist for "
+            self.problems.append(Problem(file, line, message + ", ".join(org_ids)))
         return orgs
 
     def merge(self, org: Org, layers: list[dict[str, Located]]) -> dict[str, Entry]:
@@ -240,12 +244,9 @@ class _Loading:
             for related in entry.related:
                 if related not in entries:
                     where = merged[entry.id][2].get("related", merged[entry.id][1])
-                    self.problems.append(
-                        where.problem(
-                            ("related",),
-                            f"{entry.id}: related entry '{related}' does not exist for {org.id}",
-                        )
-                    )
+                    line = where.doc.line((*where.path, "related"))
+                    key = (where.doc.file, line, entry.id, related)
+                    self.missing_related.setdefault(key, []).append(org.id)
         return entries
 
     def complete(self, org: Org, entry_id, fields, first: Located, setters) -> Entry | None:
@@ -306,7 +307,9 @@ def _describe(err: dict) -> str:
     if kind == "extra_forbidden":
         return f"unknown field '{err['loc'][-1]}'"
     if kind == "missing":
-        return f"missing required field '{err['loc'][-1]}'"
+        parent = ".".join(str(p) for p in loc[:-1])
+        field = f"missing required field '{loc[-1]}'"
+        return f"{parent}: {field}" if parent else field
     if kind.startswith("date"):
         return f"{where}: bad date {err.get('input')!r} (use YYYY-MM-DD)"
     if kind == "literal_error":

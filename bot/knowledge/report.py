@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from rich import box
 from rich.table import Table
 
 from bot.knowledge.loader import Knowledge
@@ -12,17 +13,19 @@ from bot.languages import LANGS
 
 
 def summary_table(knowledge: Knowledge, today: dt.date) -> Table:
-    table = Table(title=f"knowledge {knowledge.version}", show_lines=False)
-    table.add_column("org")
+    table = Table(
+        title=f"knowledge {knowledge.version}",
+        caption="answers and examples per language (" + "/".join(LANGS) + "); stale: past review",
+        box=box.SIMPLE,
+    )
+    table.add_column("org", no_wrap=True)
     table.add_column("entries", justify="right")
-    for lang in LANGS:
-        table.add_column(f"answers {lang}", justify="right")
-    for lang in LANGS:
-        table.add_column(f"examples {lang}", justify="right")
-    table.add_column("past review", justify="right")
+    table.add_column("answers", justify="right", no_wrap=True)
+    table.add_column("examples", justify="right", no_wrap=True)
+    table.add_column("stale", justify="right")
     for org_id, org in sorted(knowledge.orgs.items()):
         answers = Counter(lang for e in org.entries.values() for lang in e.answer)
-        examples = Counter()
+        examples: Counter = Counter()
         for entry in org.entries.values():
             for lang, items in entry.examples.items():
                 examples[lang] += len(items)
@@ -30,8 +33,8 @@ def summary_table(knowledge: Knowledge, today: dt.date) -> Table:
         table.add_row(
             org_id,
             str(len(org.entries)),
-            *(str(answers[lang]) for lang in LANGS),
-            *(str(examples[lang]) for lang in LANGS),
+            "/".join(str(answers[lang]) for lang in LANGS),
+            "/".join(str(examples[lang]) for lang in LANGS),
             f"[red]{stale}[/red]" if stale else "0",
         )
     return table

@@ -6,7 +6,6 @@ from functools import cache
 from importlib import resources
 
 import snowballstemmer
-import yaml
 
 from bot.knowledge.synonyms import Synonyms
 from bot.languages import LANGS, STEMMER_NAME, Lang
@@ -16,9 +15,13 @@ from bot.understanding.normalise import fold, words
 @cache
 def stopwords() -> frozenset[str]:
     """All four languages' function words: a question may mix languages."""
-    text = resources.files("bot.understanding").joinpath("data/stopwords.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
-    return frozenset(fold(w.casefold()) for lang in LANGS for w in data[lang])
+    folder = resources.files("bot.understanding").joinpath("data/stopwords")
+    found: set[str] = set()
+    for lang in LANGS:
+        for line in folder.joinpath(f"{lang}.txt").read_text("utf-8").splitlines():
+            if line and not line.startswith("#"):
+                found.add(fold(line.strip().casefold()))
+    return frozenset(found)
 
 
 @cache

@@ -19,8 +19,10 @@ from rapidfuzz import fuzz, process
 from bot.languages import Lang
 from bot.understanding.analyse import Analyser
 
-QUERY_SHARE = 0.6  # how much the score asks that the question's words are covered
+QUERY_SHARE = 0.5  # how much the score asks that the question's words are covered
 TERM_WEIGHT = 0.75  # term overlap vs character similarity
+SECOND_WEIGHT = 0.1  # bonus from the second-best example of the same target
+TOP_EXAMPLES = 64
 MIN_COMPOUND_PART = 4
 
 
@@ -69,9 +71,10 @@ class MatchIndex:
         self.postings = [np.array(p, dtype=np.int32) for p in postings]
         n_targets = len(self.targets)
         self.idf = np.array(
-            [math.log(1.0 + n_targets / len(ts)) for ts in targets_with], dtype=np.float64
+            [math.log(1.0 + n_targets / len(ts)) for ts in targets_with],
+            dtype=np.float64,
         )
-        self.unknown_idf = math.log(1.0 + n_targets)
+        self.unknown_idf = math.log(1.0 + n_targets)  # a word the knowledge never uses
         self.example_weight = np.array(
             [sum(self.idf[self.vocab_pos[t]] for t in terms) for terms in term_sets],
             dtype=np.float64,
@@ -109,7 +112,20 @@ class MatchIndex:
         )
         combined = TERM_WEIGHT * term_score + (1 - TERM_WEIGHT) * chars
         np.maximum.at(scores, self.example_target, combined)
+        if SECOND_WEIGHT:
+            self._add_second_best(scores, combined)
         return np.clip(scores, 0.0, 1.0)
+
+    def _add_second_best(self, scores: np.ndarray, combined: np.ndarray) -> None:
+        """A target that several examples support is surer than one lucky example."""
+        k = min(TOP_EXAMPLES, len(combined))
+        top = np.argpartition(-combined, k - 1)[:k]
+        seen: dict[int, int] = {}
+        for ex in top[np.argsort(-combined[top])]:
+            target = int(self.example_target[ex])
+            seen[target] = seen.get(target, 0) + 1
+            if seen[target] == 2:
+                scores[target] += SECOND_WEIGHT * combined[ex]
 
     def _vocabulary_hits(self, term: str) -> list[tuple[int, float]]:
         """Vocabulary terms this query term stands for, with a similarity 0..1."""

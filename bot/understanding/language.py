@@ -14,12 +14,16 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
 
 from bot.languages import LANGS, Lang
 from bot.understanding.normalise import words
 
-ORG_PRIOR = math.log(4.0)  # how much evidence it takes to leave the org's language
+ORG_PRIOR = math.log(8.0)  # how much evidence it takes to leave the org's language
+DAMPING = 0.5  # trigrams of one word are not independent: temper their evidence
 MIN_KNOWN_SHARE = 0.25  # below this share of known words a longer text is "not ours"
+MIN_FOREIGN_SHARE = 0.3  # from this share of other languages' common words, likewise
+MIN_WORDS_FOR_FOREIGN = 3  # shorter messages are never called "another language"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,23 @@ class Detected:
     lang: Lang
     margin: float  # log-odds of the winner over the runner-up
     known_share: float  # share of words seen in any language's training text
+    foreign_share: float  # share of words that are frequent in languages we do not speak
+
+    def is_foreign(self, word_count: int) -> bool:
+        """Too little of it is ours to answer: tell the user which languages we speak."""
+        return word_count >= MIN_WORDS_FOR_FOREIGN and (
+            self.known_share < MIN_KNOWN_SHARE or self.foreign_share >= MIN_FOREIGN_SHARE
+        )
+
+
+def _foreign_words() -> set[str]:
+    text = resources.files("bot.understanding").joinpath("data/foreign_words.txt")
+    return {
+        word
+        for line in text.read_text("utf-8").splitlines()
+        if not line.startswith("#")
+        for word in words(line)
+    }
 
 
 def _features(text: str) -> list[str]:
@@ -48,6 +69,7 @@ class LanguageDetector:
         vocabulary = set().union(*counts.values())
         self._vocab_size = len(vocabulary) + 1
         self._known_words = {f for f in vocabulary if f.startswith("w:")}
+        self._foreign = {"w:" + w for w in _foreign_words()} - self._known_words
         self._totals = {lang: sum(c.values()) for lang, c in counts.items()}
         self._logp = {
             lang: {
@@ -64,10 +86,13 @@ class LanguageDetector:
         word_feats = [f for f in feats if f.startswith("w:")]
         known = sum(1 for f in word_feats if f in self._known_words)
         share = known / len(word_feats) if word_feats else 0.0
+        foreign = sum(1 for f in word_feats if f in self._foreign)
+        foreign_share = foreign / len(word_feats) if word_feats else 0.0
         scores = {}
+        damp = max(len(feats), 1) ** DAMPING
         for lang in LANGS:
             table, unseen = self._logp[lang], self._unseen[lang]
             weight = sum(table.get(f, unseen) * (3.0 if f[0] == "w" else 1.0) for f in feats)
-            scores[lang] = weight + (ORG_PRIOR if lang == prefer else 0.0)
+            scores[lang] = weight / damp + (ORG_PRIOR if lang == prefer else 0.0)
         ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-        return Detected(ranked[0], scores[ranked[0]] - scores[ranked[1]], share)
+        return Detected(ranked[0], scores[ranked[0]] - scores[ranked[1]], share, foreign_share)

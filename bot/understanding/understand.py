@@ -32,9 +32,8 @@ class Understanding:
     def index(self, org_id: str) -> MatchIndex:
         index = self._indexes.get(org_id)
         if index is None:
-            index = MatchIndex(
-                list(_examples(self.knowledge, self.knowledge.org(org_id))), self.analyser
-            )
+            org = self.knowledge.org(org_id)
+            index = MatchIndex(list(_examples(self.knowledge, org)), self.analyser)
             self._indexes[org_id] = index
         return index
 
