@@ -139,7 +139,11 @@ def evaluate(
         if len(items) > 50
         else iter
     )
-    results = run(engine, items, org, progress=progress)
+    try:
+        results = run(engine, items, org, progress=progress)
+    except EvalFileError as exc:
+        err.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from None
     if as_json_:
         print(json.dumps(as_json(results), ensure_ascii=False))
         return

@@ -86,6 +86,12 @@ def run(
     default_org: str,
     progress: Callable[[Iterable], Iterable] = iter,
 ) -> list[Item]:
+    orgs = {raw.get("org") or default_org for raw in items}
+    unknown = sorted(orgs - set(engine.knowledge.orgs))
+    if unknown:
+        raise EvalFileError(f"unknown org(s) in the evaluation file: {', '.join(unknown)}")
+    for org in orgs:
+        engine.warm(org)  # building an org's index is start-up, not question latency
     results = []
     for raw in progress(items):
         org = raw.get("org") or default_org
