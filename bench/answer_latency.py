@@ -27,6 +27,8 @@ from rapidfuzz import fuzz, process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.app import build_engine  # noqa: E402
+from bot.config import Settings  # noqa: E402
 from bot.engine import Engine  # noqa: E402
 from bot.knowledge.loader import Knowledge, OrgKnowledge, load_knowledge  # noqa: E402
 from bot.knowledge.models import Entry, Source  # noqa: E402
@@ -78,7 +80,7 @@ def synthetic(knowledge: Knowledge, size: int, rng: random.Random) -> Knowledge:
             review_by=template.review_by,
             layer="common",
         )
-    org = OrgKnowledge(shipped.org, entries)
+    org = OrgKnowledge(shipped.org, entries, shipped.directory)
     return Knowledge(
         {ORG: org}, knowledge.intents, knowledge.messages, knowledge.synonyms, f"synthetic-{size}"
     )
@@ -109,7 +111,7 @@ def main() -> None:
     started = time.perf_counter()
     knowledge = load_knowledge(ROOT / "knowledge", ROOT / "intents")
     loaded = time.perf_counter()
-    engine = Engine(knowledge)
+    engine = build_engine(knowledge, Settings(), database_url="sqlite://")
     engine.warm(ORG)
     indexed = time.perf_counter()
 
@@ -137,7 +139,9 @@ def main() -> None:
     }
     for size in (1_000, 10_000):
         print(f"building synthetic knowledge of {size} entries…", file=sys.stderr)
-        synthetic_engine = Engine(synthetic(knowledge, size, rng))
+        synthetic_engine = build_engine(
+            synthetic(knowledge, size, rng), Settings(), database_url="sqlite://"
+        )
         synthetic_engine.warm(ORG)
         results[f"synthetic_{size}"] = measure(synthetic_engine, questions)
     growth = (

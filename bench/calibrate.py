@@ -19,7 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine import Engine  # noqa: E402
+from bot.app import build_engine  # noqa: E402
+from bot.config import Settings  # noqa: E402
 from bot.evaluation import _in_scope  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.understanding import decide as decide_module  # noqa: E402
@@ -45,7 +46,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
-    engine = Engine(load_knowledge(ROOT / "knowledge", ROOT / "intents"))
+    engine = build_engine(
+        load_knowledge(ROOT / "knowledge", ROOT / "intents"), Settings(), database_url="sqlite://"
+    )
     u = engine.understanding
     items = [
         i

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from bot.app import build_engine
 from bot.config import Settings
 from bot.engine import Engine
 from bot.evaluation import EvalFileError, as_json, main_reply, read_items, run, summary
@@ -34,6 +35,7 @@ OrgOption = Annotated[
     typer.Option("--org", help="organisation id (default: KOMBOT_ORG or region-midtjylland)"),
 ]
 err = Console(stderr=True)
+IN_MEMORY = "sqlite://"
 
 
 def _knowledge(settings: Settings, only_org: str | None = None) -> Knowledge:
@@ -46,16 +48,15 @@ def _knowledge(settings: Settings, only_org: str | None = None) -> Knowledge:
         raise typer.Exit(1) from None
 
 
-def _engine(settings: Settings, org: str) -> Engine:
+def _engine(settings: Settings, org: str, database_url: str | None = None) -> Engine:
+    """The engine on the configured database, or on `database_url` (`sqlite://` for a
+    throw-away one: `ask` and `eval` only look, they file nothing anyone will read)."""
     knowledge = _knowledge(settings)
     if org not in knowledge.orgs:
-        err.print(
-            f"unknown org '{org}' (known: {', '.join(sorted(knowledge.orgs))})",
-            style="red",
-            markup=False,
-        )
+        known = ", ".join(sorted(knowledge.orgs))
+        err.print(f"unknown org '{org}' (known: {known})", style="red", markup=False)
         raise typer.Exit(2)
-    engine = Engine(knowledge, max_message_chars=settings.max_message_chars)
+    engine = build_engine(knowledge, settings, database_url=database_url)
     engine.warm(org)
     return engine
 
@@ -88,7 +89,7 @@ def ask(
         raise typer.Exit(2)
     settings = Settings()
     org = org or settings.org
-    engine = _engine(settings, org)
+    engine = _engine(settings, org, database_url=IN_MEMORY)
     replies = engine.handle(Incoming(text=question, org=org, channel="cli", locale=lang))
     if as_json_:
         reply = main_reply(replies)
@@ -133,7 +134,7 @@ def evaluate(
     except EvalFileError as exc:
         err.print(str(exc), style="red", markup=False)
         raise typer.Exit(2) from None
-    engine = _engine(settings, org)
+    engine = _engine(settings, org, database_url=IN_MEMORY)
     progress = (
         (lambda xs: track(xs, description="evaluating", console=err, transient=True))
         if len(items) > 50

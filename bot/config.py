@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
@@ -23,3 +23,10 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(default_factory=lambda: _default_dir("knowledge"))
     intents_dir: Path = Field(default_factory=lambda: _default_dir("intents"))
     max_message_chars: int = Field(4000, ge=100, description="longer questions are refused")
+    database_url: str = Field(
+        "sqlite:///kombot.db",
+        validation_alias=AliasChoices("KOMBOT_DATABASE_URL", "DATABASE_URL"),
+        description="SQLAlchemy URL; postgresql+psycopg://… for several replicas",
+    )
+    sla_urgent_minutes: int = Field(15, ge=1, description="an urgent ticket escalates after")
+    sla_normal_working_days: int = Field(2, ge=1, description="a normal ticket escalates after")

@@ -7,25 +7,34 @@ no personal number reaches a handler, a log line or storage.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 
-from bot.handlers import actions, answer, crisis, intent_reply
+from bot.handlers import actions, answer, contact, crisis, intent_reply, requests, tickets
 from bot.handlers.turn import Turn
 from bot.knowledge.loader import Knowledge
 from bot.privacy import personal_numbers
 from bot.replies import Incoming, Reply
+from bot.storage.inbound import first_delivery
+from bot.tickets.desk import Desk
 from bot.understanding.normalise import clean, has_letters
 from bot.understanding.understand import Understanding
 
 log = logging.getLogger("kombot.engine")
 
 IntentHandler = Callable[[Turn, str, float], list[Reply]]
-INTENT_HANDLERS: dict[str, IntentHandler] = {"crisis": crisis.handle}
+INTENT_HANDLERS: dict[str, IntentHandler] = {
+    "crisis": crisis.handle,
+    "route_request": requests.on_intent,
+    "contact": contact.on_intent,
+    "tickets": tickets.on_intent,
+}
 
 
 class Engine:
-    def __init__(self, knowledge: Knowledge, max_message_chars: int = 4000):
+    def __init__(self, knowledge: Knowledge, desk: Desk, max_message_chars: int = 4000):
         self.knowledge = knowledge
+        self.desk = desk
         self.understanding = Understanding(knowledge)
         self.max_message_chars = max_message_chars
 
@@ -34,7 +43,14 @@ class Engine:
         self.understanding.index(org_id)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
+        """The replies to one message or button press; none for a re-delivered one."""
         org = self.knowledge.org(incoming.org)
+        if incoming.message_id is not None:
+            key = f"{incoming.channel}:{incoming.message_id}"
+            if not first_delivery(self.desk.sessions, key, self.desk.clock.now()):
+                log.info("duplicate delivery ignored channel=%s", incoming.channel)
+                return []
+        message_id = incoming.message_id or uuid.uuid4().hex
         text, findings = personal_numbers.redact(clean(incoming.text), org.org.country)
         prefer = incoming.locale or org.org.language
         detected = self.understanding.language(text, prefer) if has_letters(text) else None
@@ -43,13 +59,25 @@ class Engine:
             if incoming.action and incoming.action.lang
             else (detected.lang if detected else prefer)
         )
-        turn = Turn(self.knowledge, org, lang, text, incoming)
+        turn = Turn(
+            self.knowledge,
+            org,
+            lang,
+            text,
+            incoming,
+            self.desk,
+            self.understanding.analyser,
+            message_id,
+        )
         replies: list[Reply] = []
         if findings:
             kinds = ", ".join(dict.fromkeys(f"[{f.label}]" for f in findings))
             replies.append(Reply("notice", turn.msg("personal_number_warning", kinds=kinds), lang))
         replies += self._respond(turn, detected)
         main = next((r for r in replies if r.kind != "notice"), replies[-1])
+        if incoming.action is None and text:
+            self.desk.record_turn(org.id, incoming.user, "user", text[:2000])
+            self.desk.record_turn(org.id, incoming.user, "bot", main.text[:2000])
         log.info(
             "handled org=%s channel=%s kind=%s entry=%s intent=%s lang=%s confidence=%.2f "
             "redacted=%d",

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_engine
+from bot.config import Settings
 from bot.engine import Engine
 from bot.knowledge.loader import Knowledge, load_knowledge
 from bot.replies import Incoming, Reply
@@ -25,7 +27,8 @@ def knowledge() -> Knowledge:
 
 @pytest.fixture(scope="session")
 def engine(knowledge) -> Engine:
-    return Engine(knowledge)
+    """An engine on a throw-away in-memory database, for tests that do not look at it."""
+    return build_engine(knowledge, Settings(), database_url="sqlite://")
 
 
 class ChatBot:

@@ -1,12 +1,13 @@
-"""Button presses: open an entry, give feedback, ask for an adviser, none of these."""
+"""Button presses: open an entry, feedback, ask an adviser, requests and tickets."""
 
 from __future__ import annotations
 
-from bot.handlers import answer
+from bot.handlers import answer, contact, requests, tickets
 from bot.handlers.turn import Turn
 from bot.replies import Action, Choice, Reply
 
 REASONS = ("not_what_i_asked", "not_enough", "wrong")
+TICKET_ACTIONS = {"show", "claim", "resolve", "reassign", "reassign_to", "cancel_ticket"}
 
 
 def handle(turn: Turn, action: Action) -> list[Reply]:
@@ -16,21 +17,36 @@ def handle(turn: Turn, action: Action) -> list[Reply]:
             return [Reply("notice", turn.msg("unknown_entry"), turn.lang)]
         return [answer.answer(turn, entry, 1.0)]
     if action.name == "feedback":
-        verdict, _, entry_id = action.value.partition(":")
-        if verdict == "not_helpful":
-            choices = [
-                Choice(
-                    turn.msg(f"reason_{reason}"),
-                    Action("reason", f"{reason}:{entry_id}", turn.lang),
-                )
-                for reason in REASONS
-            ]
-            return [
-                Reply("notice", turn.msg("ask_reason"), turn.lang, entry=entry_id, choices=choices)
-            ]
-        return [Reply("notice", turn.msg("thanks_feedback"), turn.lang, entry=entry_id or None)]
+        return _feedback(turn, action)
     if action.name == "reason":
         return [Reply("notice", turn.msg("thanks_feedback"), turn.lang)]
     if action.name in ("adviser", "none_of_these"):
-        return [Reply("notice", turn.msg("adviser_not_yet"), turn.lang)]
+        return requests.ask_adviser(turn, action.value)
+    if action.name == "area":
+        purpose, ref, area_id = action.value.split(":", 2)
+        if turn.org.directory.area(area_id) is None:
+            return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
+        turn.desk.remember_area(turn.org.id, turn.user, area_id)
+        if purpose == "contact":
+            return contact.on_area(turn, area_id)
+        return requests.on_area_for_draft(turn, ref, area_id)
+    if action.name == "confirm":
+        return requests.on_confirm(turn, action.value)
+    if action.name == "drop":
+        return requests.on_drop(turn, action.value)
+    if action.name in TICKET_ACTIONS:
+        return tickets.on_action(turn, action)
     return [Reply("notice", turn.msg("empty_message"), turn.lang)]
+
+
+def _feedback(turn: Turn, action: Action) -> list[Reply]:
+    verdict, _, entry_id = action.value.partition(":")
+    if verdict == "not_helpful":
+        choices = [
+            Choice(
+                turn.msg(f"reason_{reason}"), Action("reason", f"{reason}:{entry_id}", turn.lang)
+            )
+            for reason in REASONS
+        ]
+        return [Reply("notice", turn.msg("ask_reason"), turn.lang, entry=entry_id, choices=choices)]
+    return [Reply("notice", turn.msg("thanks_feedback"), turn.lang, entry=entry_id or None)]

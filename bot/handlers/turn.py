@@ -9,6 +9,8 @@ from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.knowledge.models import Entry
 from bot.languages import Lang
 from bot.replies import Incoming
+from bot.tickets.desk import Desk
+from bot.understanding.analyse import Analyser
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,13 @@ class Turn:
     lang: Lang  # the language of the question (or of the button pressed)
     text: str  # already redacted by the confidentiality guard
     incoming: Incoming
+    desk: Desk
+    analyser: Analyser
+    message_id: str  # the channel's id for this message, or one made up for it
+
+    @property
+    def user(self) -> str:
+        return self.incoming.user
 
     @property
     def department(self) -> str:
@@ -39,3 +48,13 @@ class Turn:
 
     def title(self, entry: Entry) -> str:
         return entry.title.get(self.lang) or entry.title[self.entry_lang(entry)]
+
+    def local(self, texts: dict) -> str:
+        """A name given per language (areas, functions) in the asker's language."""
+        org_lang = self.org.org.language
+        return (
+            texts.get(self.lang)
+            or texts.get(org_lang)
+            or texts.get("en")
+            or next(iter(texts.values()))
+        )

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from bot.directory.check import cross_check
+from bot.directory.models import Directory
 from bot.knowledge.models import (
     AllLangText,
     Entry,
@@ -47,6 +49,7 @@ class Located:
 class OrgKnowledge:
     org: Org
     entries: dict[str, Entry]
+    directory: Directory
 
     @property
     def id(self) -> str:
@@ -214,11 +217,25 @@ class _Loading:
                 )
             own = self.layer(org_dir, org.id)
             entries = self.merge(org, [common, countries[org.country], own])
-            orgs[org.id] = OrgKnowledge(org, entries)
+            directory = self.directory(org_dir / "directory.yaml")
+            if directory is not None:
+                orgs[org.id] = OrgKnowledge(org, entries, directory)
         for (file, line, entry_id, related), org_ids in self.missing_related.items():
             message = f"{entry_id}: related entry '{related}' does not exist for "
             self.problems.append(Problem(file, line, message + ", ".join(org_ids)))
         return orgs
+
+    def directory(self, path: Path) -> Directory | None:
+        if not path.exists():
+            self.problems.append(Problem(self.shown(path), 1, "file is missing"))
+            return None
+        doc = self.doc(path)
+        directory = self.validate(doc, Directory, doc.data) if doc else None
+        if directory is None:
+            return None
+        problems = cross_check(doc, directory)
+        self.problems += problems
+        return None if problems else directory
 
     def merge(self, org: Org, layers: list[dict[str, Located]]) -> dict[str, Entry]:
         merged: dict[str, tuple[dict, Located, dict[str, Located]]] = {}

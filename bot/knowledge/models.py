@@ -166,6 +166,7 @@ class Org(Strict):
     name: str
     country: Literal["dk", "se", "no"]
     language: Lang
+    ticket_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")  # tickets are RM-2026-0042
     comms_department: LangText
 
 

@@ -1,0 +1,28 @@
+"""Assemble the pieces: knowledge, database, ticket desk, engine."""
+
+from __future__ import annotations
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.engine import Engine
+from bot.knowledge.loader import Knowledge
+from bot.storage.db import make_engine, migrate, sessions
+from bot.tickets.desk import Desk
+
+
+def build_engine(
+    knowledge: Knowledge,
+    settings: Settings,
+    database_url: str | None = None,
+    clock: Clock | None = None,
+) -> Engine:
+    db = make_engine(database_url or settings.database_url)
+    migrate(db)
+    desk = Desk(
+        knowledge,
+        sessions(db),
+        clock or SystemClock(),
+        urgent_minutes=settings.sla_urgent_minutes,
+        normal_working_days=settings.sla_normal_working_days,
+    )
+    return Engine(knowledge, desk, max_message_chars=settings.max_message_chars)

@@ -1,0 +1,111 @@
+"""Asking for a person: find the route, show what will be sent and to whom, confirm, file.
+
+The draft is stored under the message's id, so pressing *Send* twice, or Slack delivering
+the same click again, files one ticket.
+"""
+
+from __future__ import annotations
+
+from bot.handlers.turn import Turn
+from bot.replies import Action, Choice, Reply
+from bot.tickets import routing
+from bot.tickets.desk import reason_text
+from bot.tickets.routing import Route
+
+SUBJECT_CHARS = 300
+
+
+def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
+    function = routing.function_for_text(turn.org.directory, turn.analyser, turn.text, turn.lang)
+    return start(turn, turn.text, function, intent_id, confidence)
+
+
+def ask_adviser(turn: Turn, entry_id: str) -> list[Reply]:
+    entry = turn.entry(entry_id) if entry_id else None
+    last_question = turn.desk.last_question(turn.org.id, turn.user)
+    subject = last_question or (turn.title(entry) if entry else turn.msg("ask_adviser"))
+    return start(turn, subject, entry.expert_function if entry else None, None, 1.0)
+
+
+def start(
+    turn: Turn, subject: str, function: str | None, intent_id: str | None, confidence: float
+) -> list[Reply]:
+    desk, org = turn.desk, turn.org
+    area = desk.area_of(org, turn.user)
+    route = routing.route(
+        org.directory, crisis=False, function=function, area=area, today=desk.clock.now().date()
+    )
+    desk.save_draft(
+        turn.message_id,
+        org.id,
+        turn.user,
+        route,
+        subject[:SUBJECT_CHARS],
+        desk.transcript(org.id, turn.user),
+        turn.lang,
+    )
+    if route is None:
+        reply = ask_area(turn, f"draft:{turn.message_id}")
+    else:
+        reply = preview(turn, turn.message_id, route, subject[:SUBJECT_CHARS])
+    reply.kind, reply.intent, reply.confidence = (
+        ("intent", intent_id, confidence) if intent_id else ("notice", None, 0.0)
+    )
+    return [reply]
+
+
+def ask_area(turn: Turn, purpose: str) -> Reply:
+    choices = [
+        Choice(turn.local(area.name), Action("area", f"{purpose}:{area.id}", turn.lang))
+        for area in turn.org.directory.areas
+    ]
+    return Reply("notice", turn.msg("which_area"), turn.lang, choices=choices)
+
+
+def preview(turn: Turn, draft_id: str, route: Route, subject: str) -> Reply:
+    name = turn.desk.route_name(turn.org, route, turn.lang)
+    reason = reason_text(turn.desk, turn.org, route, turn.lang)
+    choices = [
+        Choice(turn.msg("send"), Action("confirm", draft_id, turn.lang)),
+        Choice(turn.msg("cancel"), Action("drop", draft_id, turn.lang)),
+    ]
+    return Reply(
+        "notice",
+        turn.msg("preview", name=name, reason=reason, subject=subject),
+        turn.lang,
+        choices=choices,
+    )
+
+
+def on_area_for_draft(turn: Turn, draft_id: str, area_id: str) -> list[Reply]:
+    draft = turn.desk.draft(draft_id)
+    if draft is None or draft.requester != turn.user:
+        return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
+    route = routing.route(
+        turn.org.directory,
+        crisis=False,
+        function=draft.route.get("function"),
+        area=area_id,
+        today=turn.desk.clock.now().date(),
+    )
+    turn.desk.set_draft_route(draft_id, route)
+    return [preview(turn, draft_id, route, draft.subject)]
+
+
+def on_confirm(turn: Turn, draft_id: str) -> list[Reply]:
+    draft = turn.desk.draft(draft_id)
+    if draft is None or draft.requester != turn.user or not draft.route:
+        return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
+    route = Route.from_dict(draft.route)
+    ticket, _ = turn.desk.file(
+        turn.org, draft.requester, draft.id, route, draft.subject, draft.body, draft.language
+    )
+    name = turn.desk.route_name(turn.org, route, turn.lang)
+    return [Reply("notice", turn.msg("ticket_filed", ticket=ticket.human_id, name=name), turn.lang)]
+
+
+def on_drop(turn: Turn, draft_id: str) -> list[Reply]:
+    draft = turn.desk.draft(draft_id)
+    if draft is not None and draft.requester == turn.user:
+        turn.desk.drop_draft(draft_id)
+    return [Reply("notice", turn.msg("draft_cancelled"), turn.lang)]

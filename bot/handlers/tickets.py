@@ -1,0 +1,86 @@
+"""My requests and my queue, and what advisers do with a ticket: claim, resolve, reassign."""
+
+from __future__ import annotations
+
+from bot.handlers.turn import Turn
+from bot.replies import Action, Choice, Reply
+from bot.storage.models import Ticket
+
+ADVISER_ACTIONS = ("claim", "resolve", "reassign")
+
+
+def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
+    mine = turn.desk.requests_of(turn.org.id, turn.user)
+    queue = turn.desk.queue_of(turn.org, turn.user)
+    lines, choices = [], []
+    if mine:
+        lines.append(turn.msg("my_requests"))
+        lines += [_line(turn, t) for t in mine]
+    if queue:
+        lines.append(turn.msg("my_queue"))
+        lines += [_line(turn, t) for t in queue]
+        choices = [Choice(t.human_id, Action("show", t.human_id, turn.lang)) for t in queue]
+    text = "\n".join(lines) if lines else turn.msg("no_tickets")
+    return [
+        Reply("intent", text, turn.lang, intent=intent_id, confidence=confidence, choices=choices)
+    ]
+
+
+def _line(turn: Turn, ticket: Ticket) -> str:
+    urgent = turn.msg("urgent_prefix") if ticket.priority == "urgent" else ""
+    return (
+        f"• {urgent}{ticket.human_id} · {turn.msg('state_' + ticket.state)} · "
+        f"{turn.desk.name(turn.org, ticket.assignee)} · {ticket.subject[:80]}"
+    )
+
+
+def on_action(turn: Turn, action: Action) -> list[Reply]:
+    desk, org = turn.desk, turn.org
+    if action.name == "show":
+        outcome = desk.show(org, action.value, turn.user)
+        if not outcome.ok:
+            return [_said(turn, outcome.key, outcome.values, action.value)]
+        ticket = outcome.ticket
+        text = "\n".join([_line(turn, ticket), ticket.body or ticket.subject])
+        choices = (
+            [
+                Choice(turn.msg(name), Action(name, ticket.human_id, turn.lang))
+                for name in ADVISER_ACTIONS
+            ]
+            if ticket.state in ("open", "claimed")
+            else []
+        )
+        return [Reply("notice", text, turn.lang, choices=choices)]
+    if action.name == "reassign":
+        return [_choose_assignee(turn, action.value)]
+    if action.name == "reassign_to":
+        human_id, _, email = action.value.partition(":")
+        outcome = desk.reassign(org, human_id, turn.user, email)
+        return [_said(turn, outcome.key, outcome.values, human_id)]
+    verb = {"claim": desk.claim, "resolve": desk.resolve, "cancel_ticket": desk.cancel}
+    outcome = verb[action.name](org, action.value, turn.user)
+    return [_said(turn, outcome.key, outcome.values, action.value)]
+
+
+def _said(turn: Turn, key: str, values: dict, human_id: str) -> Reply:
+    if "state" in values:
+        values = {**values, "state": turn.msg(f"state_{values['state']}")}
+    return Reply("notice", turn.msg(key, **{"ticket": human_id, **values}), turn.lang)
+
+
+def _choose_assignee(turn: Turn, human_id: str) -> Reply:
+    directory = turn.org.directory
+    advisers = dict.fromkeys(
+        [a.contact_person for a in directory.areas]
+        + [m for f in directory.functions for m in f.members]
+    )
+    choices = [
+        Choice(
+            turn.desk.name(turn.org, email), Action("reassign_to", f"{human_id}:{email}", turn.lang)
+        )
+        for email in advisers
+        if email != turn.user
+    ]
+    return Reply(
+        "notice", turn.msg("reassign_to_whom", ticket=human_id), turn.lang, choices=choices
+    )

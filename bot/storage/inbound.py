@@ -1,0 +1,21 @@
+"""Recognise a message delivered again (Slack retries, a double click, a second replica)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.models import InboundMessage
+
+
+def first_delivery(sessions: sessionmaker[Session], key: str, now: dt.datetime) -> bool:
+    with sessions.begin() as session:
+        insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+        result = session.execute(
+            insert(InboundMessage)
+            .values(id=key, received_at=now)
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        return result.rowcount == 1

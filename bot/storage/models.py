@@ -1,0 +1,156 @@
+"""The tables. Unique keys, not memory, decide what happened once (DESIGN principle 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both SQLite (which stores naive) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use UTC-aware datetimes")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PersonRecord(Base):
+    """What the bot learned about a person in chat: identities and the area they gave."""
+
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    user: Mapped[str] = mapped_column(String(255))  # e-mail, or a chat identity
+    area: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(2))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (UniqueConstraint("org", "user", name="uq_people_org_user"),)
+
+
+class Turn(Base):
+    """A redacted line of conversation, so a ticket can carry what led to it."""
+
+    __tablename__ = "turns"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    user: Mapped[str] = mapped_column(String(255))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    who: Mapped[str] = mapped_column(String(8))  # user | bot
+    text: Mapped[str] = mapped_column(Text)
+    __table_args__ = (Index("ix_turns_org_user_at", "org", "user", "at"),)
+
+
+class Draft(Base):
+    """A request shown to the asker for confirmation, before it becomes a ticket."""
+
+    __tablename__ = "drafts"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the inbound message id
+    org: Mapped[str] = mapped_column(String(64))
+    requester: Mapped[str] = mapped_column(String(255))
+    route: Mapped[dict] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class TicketCounter(Base):
+    __tablename__ = "ticket_counters"
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    human_id: Mapped[str] = mapped_column(String(32), unique=True)
+    org: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[str] = mapped_column(String(255))  # inbound message id: idempotency
+    requester: Mapped[str] = mapped_column(String(255))
+    requester_area: Mapped[str | None] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    function: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(8))  # normal | urgent
+    state: Mapped[str] = mapped_column(String(16))  # open | claimed | resolved | cancelled
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    escalation: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (
+        UniqueConstraint("org", "source_id", name="uq_tickets_source"),
+        Index("ix_tickets_state_due", "state", "due_at"),
+        Index("ix_tickets_org_assignee", "org", "assignee"),
+    )
+
+
+class TicketEvent(Base):
+    """The audit trail: every change of a ticket, who made it and when."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id"),)
+
+
+class InboundMessage(Base):
+    """Message ids already handled: a re-delivered event is recognised by any replica."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """Every notification is a row first; a worker delivers it, with retry and backoff."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    org: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_outbox_status_available", "status", "available_at"),)

@@ -1,0 +1,123 @@
+"""The outbox: a notification is a row before it is a message.
+
+`enqueue` is idempotent on the key, so a retried event or a second replica never queues
+the same notification twice. `claim` hands rows to one worker at a time (FOR UPDATE SKIP
+LOCKED on PostgreSQL; SQLite has one writer); a worker that dies leaves a lease that runs
+out, and the row is delivered again: at least once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.storage.models import OutboxMessage
+
+log = logging.getLogger("kombot.outbox")
+
+LEASE = dt.timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+BACKOFF_CAP = dt.timedelta(minutes=30)
+
+
+def enqueue(
+    session: Session, *, key: str, org: str, recipient: str, payload: dict, now: dt.datetime
+) -> None:
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(OutboxMessage)
+        .values(
+            key=key,
+            org=org,
+            recipient=recipient,
+            payload=payload,
+            status="pending",
+            attempts=0,
+            available_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+Send = Callable[[OutboxMessage], None]
+
+
+class OutboxWorker:
+    """Delivers due rows through `send`, which raises when a delivery fails."""
+
+    def __init__(self, sessions: sessionmaker[Session], send: Send, clock: Clock):
+        self.sessions = sessions
+        self.send = send
+        self.clock = clock
+
+    def claim(self, limit: int, recipient: str | None = None) -> list[int]:
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            due = ((OutboxMessage.status == "pending") & (OutboxMessage.available_at <= now)) | (
+                (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now)
+            )
+            query = select(OutboxMessage.id).where(due)
+            if recipient is not None:
+                query = query.where(OutboxMessage.recipient == recipient)
+            query = query.order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
+            ids = list(session.scalars(query))
+            if ids:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids))
+                    .values(
+                        status="sending",
+                        lease_until=now + LEASE,
+                        attempts=OutboxMessage.attempts + 1,
+                    )
+                )
+            return ids
+
+    def run_once(self, limit: int = 50, recipient: str | None = None) -> int:
+        """Deliver what is due now; returns how many were sent."""
+        sent = 0
+        for row_id in self.claim(limit, recipient):
+            with self.sessions() as session:
+                row = session.get(OutboxMessage, row_id)
+                try:
+                    self.send(row)
+                except Exception as exc:  # a channel failure must not stop the others
+                    self._failed(row_id, row.attempts, exc)
+                    continue
+            with self.sessions.begin() as session:
+                session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row_id)
+                    .values(status="sent", sent_at=self.clock.now(), lease_until=None)
+                )
+            sent += 1
+        return sent
+
+    def _failed(self, row_id: int, attempts: int, exc: Exception) -> None:
+        now = self.clock.now()
+        final = attempts >= MAX_ATTEMPTS
+        log.warning(
+            "outbox delivery failed id=%s attempt=%s: %s", row_id, attempts, type(exc).__name__
+        )
+        with self.sessions.begin() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(
+                    status="failed" if final else "pending",
+                    lease_until=None,
+                    available_at=now + backoff(attempts),
+                    last_error=str(exc)[:500],
+                )
+            )

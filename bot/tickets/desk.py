@@ -1,0 +1,538 @@
+"""The ticket desk: filing, claiming, resolving, reassigning, escalating — with rights.
+
+Every change is written with its audit event and its notifications (outbox rows) in one
+transaction, before anyone is told: a crash can lose nothing that was announced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.directory.models import Directory
+from bot.knowledge.loader import Knowledge, OrgKnowledge
+from bot.languages import Lang
+from bot.storage.models import Draft, PersonRecord, Ticket, TicketCounter, TicketEvent, Turn
+from bot.storage.outbox import enqueue
+from bot.tickets import routing, sla
+from bot.tickets.routing import Route
+
+OPEN_STATES = ("open", "claimed")
+TRANSCRIPT_TURNS = 10
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    key: str  # the message that tells the actor what happened
+    values: dict = field(default_factory=dict)
+    ticket: Ticket | None = None
+
+
+class Desk:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        urgent_minutes: int = 15,
+        normal_working_days: int = 2,
+    ):
+        self.knowledge = knowledge
+        self.sessions = sessions
+        self.clock = clock
+        self.urgent_minutes = urgent_minutes
+        self.normal_working_days = normal_working_days
+
+    # --- people and conversation -------------------------------------------------------
+    def area_of(self, org: OrgKnowledge, user: str) -> str | None:
+        person = org.directory.person(user)
+        if person is not None and person.area:
+            return person.area
+        with self.sessions() as session:
+            record = session.scalar(
+                select(PersonRecord).where(PersonRecord.org == org.id, PersonRecord.user == user)
+            )
+            return record.area if record else None
+
+    def remember_area(self, org_id: str, user: str, area: str) -> None:
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            record = session.scalar(
+                select(PersonRecord).where(PersonRecord.org == org_id, PersonRecord.user == user)
+            )
+            if record is None:
+                session.add(PersonRecord(org=org_id, user=user, area=area, updated_at=now))
+            else:
+                record.area, record.updated_at = area, now
+
+    def record_turn(self, org_id: str, user: str, who: str, text: str) -> None:
+        with self.sessions.begin() as session:
+            session.add(Turn(org=org_id, user=user, at=self.clock.now(), who=who, text=text))
+
+    def last_question(self, org_id: str, user: str) -> str | None:
+        with self.sessions() as session:
+            return session.scalar(
+                select(Turn.text)
+                .where(Turn.org == org_id, Turn.user == user, Turn.who == "user")
+                .order_by(Turn.at.desc(), Turn.id.desc())
+                .limit(1)
+            )
+
+    def transcript(self, org_id: str, user: str) -> str:
+        with self.sessions() as session:
+            turns = list(
+                session.scalars(
+                    select(Turn)
+                    .where(Turn.org == org_id, Turn.user == user)
+                    .order_by(Turn.at.desc(), Turn.id.desc())
+                    .limit(TRANSCRIPT_TURNS)
+                )
+            )
+        return "\n".join(f"{t.who}: {t.text}" for t in reversed(turns))
+
+    # --- drafts ------------------------------------------------------------------------
+    def save_draft(
+        self,
+        draft_id: str,
+        org_id: str,
+        requester: str,
+        route: Route | None,
+        subject: str,
+        body: str,
+        lang: Lang,
+    ) -> None:
+        with self.sessions.begin() as session:
+            if session.get(Draft, draft_id) is None:
+                session.add(
+                    Draft(
+                        id=draft_id,
+                        org=org_id,
+                        requester=requester,
+                        route=route.as_dict() if route else {},
+                        subject=subject,
+                        body=body,
+                        language=lang,
+                        created_at=self.clock.now(),
+                    )
+                )
+
+    def draft(self, draft_id: str) -> Draft | None:
+        with self.sessions() as session:
+            return session.get(Draft, draft_id)
+
+    def set_draft_route(self, draft_id: str, route: Route) -> None:
+        with self.sessions.begin() as session:
+            session.execute(update(Draft).where(Draft.id == draft_id).values(route=route.as_dict()))
+
+    def drop_draft(self, draft_id: str) -> None:
+        with self.sessions.begin() as session:
+            draft = session.get(Draft, draft_id)
+            if draft is not None:
+                session.delete(draft)
+
+    # --- filing ------------------------------------------------------------------------
+    def file(
+        self,
+        org: OrgKnowledge,
+        requester: str,
+        source_id: str,
+        route: Route,
+        subject: str,
+        body: str,
+        lang: Lang,
+    ) -> tuple[Ticket, bool]:
+        """A ticket for `source_id`; filing the same source again returns the first one."""
+        try:
+            with self.sessions.begin() as session:
+                existing = self._by_source(session, org.id, source_id)
+                if existing is not None:
+                    return existing, False
+                now = self.clock.now()
+                number = self._next_number(session, org.id, now.year)
+                ticket = Ticket(
+                    human_id=f"{org.org.ticket_prefix}-{now.year}-{number:04d}",
+                    org=org.id,
+                    source_id=source_id,
+                    requester=requester,
+                    requester_area=route.area,
+                    assignee=route.assignee,
+                    function=route.function,
+                    reason=route.kind,
+                    priority=route.priority,
+                    state="open",
+                    subject=subject,
+                    body=body,
+                    language=lang,
+                    escalation=0,
+                    created_at=now,
+                    due_at=self._due(org, route.priority, now),
+                )
+                session.add(ticket)
+                session.flush()
+                self._event(session, ticket, requester, "created", route.kind)
+                for recipient in routing.recipients(org.directory, route):
+                    self._notify_new(session, org, ticket, recipient)
+                return ticket, True
+        except IntegrityError:  # the same source filed at the same moment elsewhere
+            with self.sessions() as session:
+                return self._by_source(session, org.id, source_id), False
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def claim(self, org: OrgKnowledge, human_id: str, actor: str) -> Outcome:
+        with self.sessions.begin() as session:
+            ticket, refusal = self._for_adviser(session, org, human_id, actor)
+            if refusal:
+                return refusal
+            won = (
+                session.execute(
+                    update(Ticket)
+                    .where(Ticket.id == ticket.id, Ticket.state == "open")
+                    .values(state="claimed", assignee=actor, claimed_at=self.clock.now())
+                ).rowcount
+                == 1
+            )
+            session.refresh(ticket)
+            if not won:
+                if ticket.state == "claimed":
+                    return Outcome(
+                        False, "claimed_by_other", {"name": self.name(org, ticket.assignee)}, ticket
+                    )
+                return Outcome(False, "not_open", {"state": ticket.state}, ticket)
+            self._event(session, ticket, actor, "claimed")
+            self._notify(
+                session, org, ticket, ticket.requester, "notify_claimed", name=self.name(org, actor)
+            )
+            return Outcome(True, "claimed_ok", {}, ticket)
+
+    def resolve(self, org: OrgKnowledge, human_id: str, actor: str) -> Outcome:
+        return self._close(org, human_id, actor, "resolved", "resolved_ok", "notify_resolved")
+
+    def cancel(self, org: OrgKnowledge, human_id: str, actor: str) -> Outcome:
+        return self._close(org, human_id, actor, "cancelled", "cancelled_ok", "notify_cancelled")
+
+    def reassign(self, org: OrgKnowledge, human_id: str, actor: str, to: str) -> Outcome:
+        with self.sessions.begin() as session:
+            ticket, refusal = self._for_adviser(session, org, human_id, actor)
+            if refusal:
+                return refusal
+            if ticket.state not in OPEN_STATES:
+                return Outcome(False, "already_closed", {"state": ticket.state}, ticket)
+            if org.directory.person(to) is None:
+                return Outcome(False, "unknown_person", {"person": to}, ticket)
+            if ticket.state == "claimed" and not self._may_override(org, ticket, actor):
+                return Outcome(
+                    False, "not_yours", {"name": self.name(org, ticket.assignee)}, ticket
+                )
+            now = self.clock.now()
+            ticket.state, ticket.assignee, ticket.claimed_at = "open", to.lower(), None
+            ticket.due_at = self._due(org, ticket.priority, now)
+            self._event(session, ticket, actor, "reassigned", to)
+            self._notify_new(session, org, ticket, to.lower())
+            self._notify(
+                session, org, ticket, ticket.requester, "notify_reassigned", name=self.name(org, to)
+            )
+            return Outcome(True, "reassigned_ok", {"name": self.name(org, to)}, ticket)
+
+    def escalate_due(self) -> int:
+        """Pass on every open ticket past its deadline; durable, so restarts lose nothing."""
+        now = self.clock.now()
+        escalated = 0
+        with self.sessions.begin() as session:
+            due = session.scalars(
+                select(Ticket)
+                .where(Ticket.state == "open", Ticket.due_at <= now)
+                .order_by(Ticket.due_at)
+                .with_for_update(skip_locked=True)
+            )
+            for ticket in due:
+                org = self.knowledge.org(ticket.org)
+                targets = self._escalation_targets(org.directory, ticket)
+                ticket.escalation += 1
+                ticket.due_at = self._due(org, ticket.priority, now)
+                self._event(session, ticket, "kombot", "escalated", ", ".join(targets))
+                for target in targets:
+                    self._notify(
+                        session,
+                        org,
+                        ticket,
+                        target,
+                        "escalated_to_you",
+                        actions=True,
+                        subject=ticket.subject,
+                    )
+                if targets:
+                    self._notify(
+                        session,
+                        org,
+                        ticket,
+                        ticket.requester,
+                        "notify_escalated",
+                        name=self.name(org, targets[0]),
+                    )
+                escalated += 1
+        return escalated
+
+    # --- reading -------------------------------------------------------------------------
+    def show(self, org: OrgKnowledge, human_id: str, actor: str) -> Outcome:
+        with self.sessions() as session:
+            ticket = self._by_human_id(session, org.id, human_id)
+            if ticket is None:
+                return Outcome(False, "unknown_ticket", {"ticket": human_id})
+            if actor != ticket.requester and not self._is_adviser(org, ticket, actor):
+                return Outcome(False, "no_rights", {"ticket": human_id})
+            return Outcome(True, "", {}, ticket)
+
+    def requests_of(self, org_id: str, user: str) -> list[Ticket]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Ticket)
+                    .where(
+                        Ticket.org == org_id,
+                        Ticket.requester == user,
+                        Ticket.state.in_(OPEN_STATES),
+                    )
+                    .order_by(Ticket.id)
+                )
+            )
+
+    def queue_of(self, org: OrgKnowledge, user: str) -> list[Ticket]:
+        functions = [f.id for f in org.directory.functions if user in f.members]
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Ticket)
+                    .where(
+                        Ticket.org == org.id,
+                        Ticket.state.in_(OPEN_STATES),
+                        or_(
+                            Ticket.assignee == user,
+                            (Ticket.assignee.is_(None) & Ticket.function.in_(functions)),
+                        ),
+                    )
+                    .order_by(Ticket.priority.desc(), Ticket.id)
+                )
+            )
+
+    def events(self, ticket_id: int) -> list[TicketEvent]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(TicketEvent)
+                    .where(TicketEvent.ticket_id == ticket_id)
+                    .order_by(TicketEvent.id)
+                )
+            )
+
+    def tickets(self, org_id: str | None = None) -> list[Ticket]:
+        with self.sessions() as session:
+            query = select(Ticket).order_by(Ticket.id)
+            if org_id:
+                query = query.where(Ticket.org == org_id)
+            return list(session.scalars(query))
+
+    def name(self, org: OrgKnowledge, email: str | None, lang: Lang | None = None) -> str:
+        if email is None:
+            return "–"
+        person = org.directory.person(email)
+        return person.name if person else email
+
+    def route_name(self, org: OrgKnowledge, route: Route, lang: Lang) -> str:
+        if route.assignee:
+            return self.name(org, route.assignee)
+        function = org.directory.function(route.function or "")
+        return _text(function.name, lang, org) if function else org.org.name
+
+    # --- inside ----------------------------------------------------------------------------
+    def _close(self, org, human_id, actor, state, ok_key, notify_key) -> Outcome:
+        with self.sessions.begin() as session:
+            ticket = self._by_human_id(session, org.id, human_id, lock=True)
+            if ticket is None:
+                return Outcome(False, "unknown_ticket", {"ticket": human_id})
+            requester_may = state == "cancelled" and actor == ticket.requester
+            if not requester_may and not self._is_adviser(org, ticket, actor):
+                return Outcome(False, "no_rights", {"ticket": human_id}, ticket)
+            if ticket.state not in OPEN_STATES:
+                return Outcome(False, "already_closed", {"state": ticket.state}, ticket)
+            if (
+                ticket.state == "claimed"
+                and not requester_may
+                and not self._may_override(org, ticket, actor)
+            ):
+                return Outcome(
+                    False, "not_yours", {"name": self.name(org, ticket.assignee)}, ticket
+                )
+            ticket.state = state
+            ticket.resolved_at = self.clock.now()
+            self._event(session, ticket, actor, state)
+            if actor != ticket.requester:
+                self._notify(
+                    session, org, ticket, ticket.requester, notify_key, name=self.name(org, actor)
+                )
+            return Outcome(True, ok_key, {}, ticket)
+
+    def _for_adviser(self, session, org, human_id, actor) -> tuple[Ticket | None, Outcome | None]:
+        ticket = self._by_human_id(session, org.id, human_id, lock=True)
+        if ticket is None:
+            return None, Outcome(False, "unknown_ticket", {"ticket": human_id})
+        if not self._is_adviser(org, ticket, actor):
+            return ticket, Outcome(False, "no_rights", {"ticket": human_id}, ticket)
+        return ticket, None
+
+    def _is_adviser(self, org: OrgKnowledge, ticket: Ticket, actor: str) -> bool:
+        directory = org.directory
+        if actor == ticket.assignee or actor in directory.admins():
+            return True
+        function = directory.function(ticket.function or "")
+        if function is not None and actor in function.members:
+            return True
+        if ticket.priority == "urgent":
+            duty = directory.on_duty
+            crisis = directory.function("crisis")
+            return actor in (duty.odd_weeks, duty.even_weeks, duty.backup) or (
+                crisis is not None and actor in crisis.members
+            )
+        return actor in self._escalation_targets(directory, ticket, every_level=True)
+
+    def _may_override(self, org: OrgKnowledge, ticket: Ticket, actor: str) -> bool:
+        return actor == ticket.assignee or actor in org.directory.admins()
+
+    def _escalation_targets(
+        self, directory: Directory, ticket: Ticket, every_level: bool = False
+    ) -> list[str]:
+        if every_level:
+            return [
+                t
+                for level in range(3)
+                for t in routing.escalation_targets(directory, ticket.priority, level)
+            ]
+        targets = routing.escalation_targets(directory, ticket.priority, ticket.escalation)
+        if not targets and ticket.priority == "urgent":  # keep trying until someone claims
+            targets = routing.escalation_targets(directory, "urgent", 1)
+        return targets
+
+    def _due(self, org: OrgKnowledge, priority: str, now: dt.datetime) -> dt.datetime:
+        return sla.due_at(
+            now, priority, org.org.country, self.urgent_minutes, self.normal_working_days
+        )
+
+    def _next_number(self, session: Session, org_id: str, year: int) -> int:
+        bump = (
+            update(TicketCounter)
+            .where(TicketCounter.org == org_id, TicketCounter.year == year)
+            .values(last=TicketCounter.last + 1)
+            .returning(TicketCounter.last)
+        )
+        number = session.execute(bump).scalar_one_or_none()
+        if number is None:
+            insert = (
+                postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+            )
+            session.execute(
+                insert(TicketCounter).values(org=org_id, year=year, last=0).on_conflict_do_nothing()
+            )
+            number = session.execute(bump).scalar_one()
+        return number
+
+    def _by_source(self, session, org_id, source_id) -> Ticket | None:
+        return session.scalar(
+            select(Ticket).where(Ticket.org == org_id, Ticket.source_id == source_id)
+        )
+
+    def _by_human_id(self, session, org_id, human_id, lock=False) -> Ticket | None:
+        query = select(Ticket).where(Ticket.org == org_id, Ticket.human_id == human_id.upper())
+        return session.scalar(query.with_for_update() if lock else query)
+
+    def _event(self, session, ticket, actor, kind, detail="") -> TicketEvent:
+        event = TicketEvent(
+            ticket_id=ticket.id, at=self.clock.now(), actor=actor, kind=kind, detail=detail
+        )
+        session.add(event)
+        session.flush()
+        return event
+
+    def _notify_new(self, session, org, ticket, recipient) -> None:
+        lang = self._lang_of(org, recipient)
+        reason_route = Route(
+            ticket.reason, ticket.assignee, ticket.function, ticket.priority, ticket.requester_area
+        )
+        area = org.directory.area(ticket.requester_area or "")
+        self._notify(
+            session,
+            org,
+            ticket,
+            recipient,
+            "new_ticket",
+            actions=True,
+            requester=self.name(org, ticket.requester),
+            area=_text(area.name, lang, org) if area else "–",
+            subject=ticket.subject,
+            reason=reason_text(self, org, reason_route, lang),
+        )
+
+    def _notify(self, session, org, ticket, recipient, key, actions=False, **values) -> None:
+        lang = self._lang_of(org, recipient)
+        text = self.knowledge.message(key, lang, ticket=ticket.human_id, **values)
+        if ticket.priority == "urgent" and actions:
+            text = self.knowledge.message("urgent_prefix", lang) + text
+        choices = []
+        if actions:
+            choices = [
+                {
+                    "label": self.knowledge.message(name, lang),
+                    "action": {"name": name, "value": ticket.human_id, "lang": lang},
+                }
+                for name in ("claim", "resolve", "reassign")
+            ]
+        last = session.scalar(
+            select(TicketEvent.id)
+            .where(TicketEvent.ticket_id == ticket.id)
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        )
+        enqueue(
+            session,
+            key=f"ticket:{ticket.human_id}:{last}:{key}:{recipient}",
+            org=org.id,
+            recipient=recipient,
+            payload={"text": text, "choices": choices, "language": lang, "ticket": ticket.human_id},
+            now=self.clock.now(),
+        )
+
+    def _lang_of(self, org: OrgKnowledge, email: str) -> Lang:
+        person = org.directory.person(email)
+        return person.language if person and person.language else org.org.language
+
+
+def _text(texts: dict, lang: Lang, org: OrgKnowledge) -> str:
+    return (
+        texts.get(lang)
+        or texts.get(org.org.language)
+        or texts.get("en")
+        or next(iter(texts.values()))
+    )
+
+
+def reason_text(desk: Desk, org: OrgKnowledge, route: Route, lang: Lang) -> str:
+    """Why a request goes where it goes, in words the asker reads."""
+    if route.kind == "on_duty":
+        return desk.knowledge.message("route_on_duty", lang, name=desk.name(org, route.assignee))
+    if route.kind == "function":
+        function = org.directory.function(route.function)
+        return desk.knowledge.message(
+            "route_function", lang, function=_text(function.name, lang, org)
+        )
+    area = org.directory.area(route.area or "")
+    return desk.knowledge.message(
+        "route_contact",
+        lang,
+        name=desk.name(org, route.assignee),
+        area=_text(area.name, lang, org) if area else "–",
+    )

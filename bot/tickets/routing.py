@@ -1,0 +1,87 @@
+"""Who a request goes to, and why (every decision can be explained to the asker).
+
+Crisis -> the on-duty press officer, urgent. A topic with an expert function -> that
+function. Otherwise -> the contact person of the asker's area; the head of communication
+(the directory's admins) is the backup, as in seed 002 ("Kommunikationschefen är den som
+ytterst har ansvar").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from bot.directory.models import Directory
+from bot.languages import Lang
+from bot.understanding.analyse import Analyser
+
+RouteKind = Literal["on_duty", "function", "contact_person"]
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: RouteKind
+    assignee: str | None  # a person, or None for a function's shared queue
+    function: str | None
+    priority: Literal["normal", "urgent"]
+    area: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Route:
+        return cls(**data)
+
+
+def route(
+    directory: Directory, *, crisis: bool, function: str | None, area: str | None, today: dt.date
+) -> Route | None:
+    """The route, or None when the asker's area must be asked first."""
+    if crisis:
+        officer = directory.on_duty.officer(today)
+        media = "media" if directory.function("media") else None
+        return Route("on_duty", officer, media, "urgent", area)
+    if function and directory.function(function):
+        return Route("function", None, function, "normal", area)
+    if area is None or directory.area(area) is None:
+        return None
+    return Route("contact_person", directory.area(area).contact_person, None, "normal", area)
+
+
+def function_for_text(
+    directory: Directory, analyser: Analyser, text: str, lang: Lang
+) -> str | None:
+    """The expert function whose keywords the request mentions most, if any."""
+    terms = set(analyser.terms(text, lang))
+    best, best_hits = None, 0
+    for function in directory.functions:
+        keywords = {
+            t
+            for words in function.keywords.values()
+            for w in words
+            for t in analyser.terms(w, lang)
+        }
+        hits = len(terms & keywords)
+        if hits > best_hits:
+            best, best_hits = function.id, hits
+    return best
+
+
+def recipients(directory: Directory, ticket_route: Route) -> list[str]:
+    """Who is told about a new ticket."""
+    if ticket_route.assignee:
+        return [ticket_route.assignee]
+    function = directory.function(ticket_route.function or "")
+    return list(function.members) if function else directory.admins()
+
+
+def escalation_targets(directory: Directory, priority: str, level: int) -> list[str]:
+    """Who an unclaimed ticket goes to next; empty when there is nobody further."""
+    if priority == "urgent":
+        crisis = directory.function("crisis")
+        ladder = [[directory.on_duty.backup], list(crisis.members) if crisis else []]
+    else:
+        ladder = [directory.admins()]
+    return ladder[level] if level < len(ladder) else []
