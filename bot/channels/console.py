@@ -1,4 +1,9 @@
-"""The terminal chat: the same engine as production, buttons as numbered choices."""
+"""The terminal chat: the same engine as production, buttons as numbered choices.
+
+Notifications addressed to the person you play (a new ticket, "your request was
+claimed") come through the same outbox as in Slack and Teams, shown before each prompt.
+Play another person with `kombot chat --as EMAIL` on the same database.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.engine import Engine
-from bot.replies import Action, Incoming, Reply
+from bot.replies import Action, Choice, Incoming, Reply
+from bot.storage.models import OutboxMessage
+from bot.storage.outbox import OutboxWorker
 
 STYLE = {
     "answer": "green",
@@ -19,9 +26,11 @@ STYLE = {
 }
 
 
-def render(console: Console, replies: list[Reply]) -> list[Action]:
+def render(
+    console: Console, replies: list[Reply], actions: list[Action] | None = None
+) -> list[Action]:
     """Print replies; return the actions behind the numbers shown."""
-    actions: list[Action] = []
+    actions = [] if actions is None else actions
     for reply in replies:
         if reply.title:
             console.print(Text(reply.title, style=f"bold {STYLE[reply.kind]}"))
@@ -32,6 +41,12 @@ def render(console: Console, replies: list[Reply]) -> list[Action]:
             actions.append(choice.action)
             console.print(Text(f"  [{len(actions)}] {choice.label}", style="bold"))
     return actions
+
+
+def notification(row: OutboxMessage) -> Reply:
+    payload = row.payload
+    choices = [Choice(c["label"], Action(**c["action"])) for c in payload.get("choices", [])]
+    return Reply("notice", f"🔔 {payload['text']}", payload.get("language", "en"), choices=choices)
 
 
 def chat(
@@ -45,8 +60,17 @@ def chat(
             style="dim",
         )
     )
+    inbox: list[Reply] = []
+    worker = OutboxWorker(
+        engine.desk.sessions, lambda row: inbox.append(notification(row)), engine.desk.clock
+    )
     actions: list[Action] = []
     while True:
+        engine.desk.escalate_due()
+        worker.run_once(recipient=user)
+        if inbox:
+            actions = render(console, inbox, actions)
+            inbox.clear()
         try:
             line = read("> ")
         except (EOFError, KeyboardInterrupt):

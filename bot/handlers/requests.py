@@ -44,7 +44,7 @@ def start(
         desk.transcript(org.id, turn.user),
         turn.lang,
     )
-    if route is None:
+    if route is None or area is None:  # asked once, remembered, carried on the ticket
         reply = ask_area(turn, f"draft:{turn.message_id}")
     else:
         reply = preview(turn, turn.message_id, route, subject[:SUBJECT_CHARS])

@@ -13,9 +13,10 @@ from bot.storage.models import InboundMessage
 def first_delivery(sessions: sessionmaker[Session], key: str, now: dt.datetime) -> bool:
     with sessions.begin() as session:
         insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-        result = session.execute(
+        inserted = session.execute(
             insert(InboundMessage)
             .values(id=key, received_at=now)
             .on_conflict_do_nothing(index_elements=["id"])
+            .returning(InboundMessage.id)
         )
-        return result.rowcount == 1
+        return inserted.first() is not None  # rowcount is unreliable here on psycopg

@@ -195,8 +195,9 @@ class Desk:
                     update(Ticket)
                     .where(Ticket.id == ticket.id, Ticket.state == "open")
                     .values(state="claimed", assignee=actor, claimed_at=self.clock.now())
-                ).rowcount
-                == 1
+                    .returning(Ticket.id)
+                ).first()
+                is not None
             )
             session.refresh(ticket)
             if not won:
