@@ -2,7 +2,10 @@
 
 Measures, in one run:
 - start-up: loading and validating all knowledge, then indexing the default org;
-- p50/p99 of `Engine.handle` per question on the shipped knowledge (the dev set questions);
+- p50/p99 per question on the shipped knowledge (the dev set questions): understanding
+  alone (language, intent patterns, matching, decision) and the whole `Engine.handle`
+  (with the guard, the replies and the database writes: the exchange is recorded, and a
+  crisis or a request files a ticket or a draft);
 - the same on synthetic knowledge of 1,000 and 10,000 entries (made from the shipped
   vocabulary), each beside a bare `rapidfuzz.process.extract` over the same choices.
 
@@ -34,6 +37,7 @@ from bot.knowledge.loader import Knowledge, OrgKnowledge, load_knowledge  # noqa
 from bot.knowledge.models import Entry, Source  # noqa: E402
 from bot.languages import LANGS  # noqa: E402
 from bot.replies import Incoming  # noqa: E402
+from bot.understanding.normalise import clean  # noqa: E402
 
 ORG = "region-midtjylland"
 
@@ -90,15 +94,27 @@ def measure(engine: Engine, questions: list[str]) -> dict:
     index = engine.understanding.index(ORG)
     choices = index.example_strings
     handle = timed(lambda q: engine.handle(Incoming(text=q, org=ORG)), questions)
+    understanding = engine.understanding
+
+    def understand(question: str) -> None:
+        text = clean(question)
+        understanding.understand(text, ORG, understanding.language(text, "da").lang)
+
+    understand_ms = timed(understand, questions)
     bare = timed(lambda q: process.extract(q, choices, scorer=fuzz.ratio, limit=3), questions)
     return {
         "entries": len(engine.knowledge.org(ORG).entries),
         "choices": len(choices),
+        "understand_p50_ms": round(statistics.median(understand_ms), 3),
+        "understand_p99_ms": round(percentile(understand_ms, 0.99), 3),
         "engine_p50_ms": round(statistics.median(handle), 3),
         "engine_p99_ms": round(percentile(handle, 0.99), 3),
         "bare_rapidfuzz_p50_ms": round(statistics.median(bare), 3),
         "bare_rapidfuzz_p99_ms": round(percentile(bare, 0.99), 3),
         "engine_over_bare_p50": round(statistics.median(handle) / statistics.median(bare), 2),
+        "understand_over_bare_p50": round(
+            statistics.median(understand_ms) / statistics.median(bare), 2
+        ),
     }
 
 

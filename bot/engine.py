@@ -66,19 +66,17 @@ class Engine:
             text,
             incoming,
             self.desk,
-            self.understanding.analyser,
+            self.understanding,
             message_id,
         )
         replies: list[Reply] = []
         if findings:
             kinds = ", ".join(dict.fromkeys(f"[{f.label}]" for f in findings))
             replies.append(Reply("notice", turn.msg("personal_number_warning", kinds=kinds), lang))
-        if incoming.action is None and text:  # before handling: a ticket carries it
-            self.desk.record_turn(org.id, incoming.user, "user", text[:2000])
         replies += self._respond(turn, detected)
         main = next((r for r in replies if r.kind != "notice"), replies[-1])
         if incoming.action is None and text:
-            self.desk.record_turn(org.id, incoming.user, "bot", main.text[:2000])
+            self.desk.record_exchange(org.id, incoming.user, text, main.text)
         log.info(
             "handled org=%s channel=%s kind=%s entry=%s intent=%s lang=%s confidence=%.2f "
             "redacted=%d",

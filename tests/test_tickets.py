@@ -288,3 +288,41 @@ def test_routing_per_org(knowledge, org):
 def test_press_in_nordjylland_goes_to_politisk_sekretariat(knowledge):
     media = knowledge.org("region-nordjylland").directory.function("media")
     assert "Politisk Sekretariat" in media.name["da"]
+
+
+def test_worker_killed_while_sending_delivers_again_after_the_lease(world):
+    ask = ask_for_leaflet(world)
+    ask.press(directory(world).areas[0].name["da"])
+    ask.press("Send")
+    claimed = world.worker.claim(limit=10)  # the worker takes the rows... and dies here
+    assert claimed
+    assert world.deliver() == []  # leased to the dead worker
+    world.clock.advance(seconds=61)
+    again = world.deliver()
+    assert len(again) == len(claimed)
+    assert world.deliver() == []
+
+
+def test_requester_can_cancel_an_open_request(world):
+    employee = ask_for_leaflet(world)
+    employee.press(directory(world).areas[0].name["da"])
+    employee.press("Send")
+    employee.say("hvad er status på min henvendelse")
+    assert "RM-2026-0001 · åben" in employee.text
+    employee.press("Annullér RM-2026-0001")
+    assert employee.text == "RM-2026-0001 er annulleret."
+    assert world.desk.tickets()[0].state == "cancelled"
+
+
+def test_ticket_carries_the_conversation_with_personal_numbers_redacted(world):
+    employee = world.person(directory(world).people[-1].email)
+    employee.say("en journalist ringede om patienten 111111-1118, hvad gør jeg")
+    employee.press("Spørg en rådgiver")
+    if "Hvilket område" in employee.text:
+        employee.press(directory(world).areas[0].name["da"])
+    employee.press("Send")
+    [ticket] = world.desk.tickets()
+    assert "[CPR-nummer]" in ticket.body
+    assert "111111" not in ticket.body + ticket.subject
+    assert "journalist ringede" in ticket.subject
+    assert ticket.function == "media"

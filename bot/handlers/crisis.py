@@ -36,7 +36,7 @@ def _alert(turn: Turn) -> str:
         area=desk.area_of(org, turn.user),
         today=desk.clock.now().date(),
     )
-    transcript = desk.transcript(org.id, turn.user) or turn.text
+    transcript = desk.transcript(org.id, turn.user, turn.text)
     ticket, _ = desk.file(
         org, turn.user, turn.message_id, route, turn.text[:SUBJECT_CHARS], transcript, turn.lang
     )

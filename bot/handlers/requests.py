@@ -16,8 +16,9 @@ SUBJECT_CHARS = 300
 
 
 def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
-    function = routing.function_for_text(turn.org.directory, turn.analyser, turn.text, turn.lang)
-    return start(turn, turn.text, function, intent_id, confidence)
+    keywords = turn.understanding.function_keywords(turn.org.id, turn.lang)
+    terms = set(turn.understanding.analyser.terms(turn.text, turn.lang))
+    return start(turn, turn.text, routing.function_for_text(keywords, terms), intent_id, confidence)
 
 
 def ask_adviser(turn: Turn, entry_id: str) -> list[Reply]:
@@ -41,7 +42,7 @@ def start(
         turn.user,
         route,
         subject[:SUBJECT_CHARS],
-        desk.transcript(org.id, turn.user),
+        desk.transcript(org.id, turn.user, turn.text if turn.incoming.action is None else ""),
         turn.lang,
     )
     if route is None or area is None:  # asked once, remembered, carried on the ticket

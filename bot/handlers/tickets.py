@@ -16,10 +16,16 @@ def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
     if mine:
         lines.append(turn.msg("my_requests"))
         lines += [_line(turn, t) for t in mine]
+        choices += [
+            Choice(
+                f"{turn.msg('cancel')} {t.human_id}", Action("cancel_ticket", t.human_id, turn.lang)
+            )
+            for t in mine
+        ]
     if queue:
         lines.append(turn.msg("my_queue"))
         lines += [_line(turn, t) for t in queue]
-        choices = [Choice(t.human_id, Action("show", t.human_id, turn.lang)) for t in queue]
+        choices += [Choice(t.human_id, Action("show", t.human_id, turn.lang)) for t in queue]
     text = "\n".join(lines) if lines else turn.msg("no_tickets")
     return [
         Reply("intent", text, turn.lang, intent=intent_id, confidence=confidence, choices=choices)

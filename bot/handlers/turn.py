@@ -10,7 +10,7 @@ from bot.knowledge.models import Entry
 from bot.languages import Lang
 from bot.replies import Incoming
 from bot.tickets.desk import Desk
-from bot.understanding.analyse import Analyser
+from bot.understanding.understand import Understanding
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Turn:
     text: str  # already redacted by the confidentiality guard
     incoming: Incoming
     desk: Desk
-    analyser: Analyser
+    understanding: Understanding
     message_id: str  # the channel's id for this message, or one made up for it
 
     @property

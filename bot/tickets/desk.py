@@ -72,9 +72,16 @@ class Desk:
             else:
                 record.area, record.updated_at = area, now
 
-    def record_turn(self, org_id: str, user: str, who: str, text: str) -> None:
+    def record_exchange(self, org_id: str, user: str, question: str, reply: str) -> None:
+        """The (redacted) question and the bot's reply, for the transcript of a ticket."""
+        now = self.clock.now()
         with self.sessions.begin() as session:
-            session.add(Turn(org=org_id, user=user, at=self.clock.now(), who=who, text=text))
+            session.add_all(
+                [
+                    Turn(org=org_id, user=user, at=now, who="user", text=question[:2000]),
+                    Turn(org=org_id, user=user, at=now, who="bot", text=reply[:2000]),
+                ]
+            )
 
     def last_question(self, org_id: str, user: str) -> str | None:
         with self.sessions() as session:
@@ -85,7 +92,8 @@ class Desk:
                 .limit(1)
             )
 
-    def transcript(self, org_id: str, user: str) -> str:
+    def transcript(self, org_id: str, user: str, current: str = "") -> str:
+        """The last turns with this person, and the message being handled now."""
         with self.sessions() as session:
             turns = list(
                 session.scalars(
@@ -95,7 +103,8 @@ class Desk:
                     .limit(TRANSCRIPT_TURNS)
                 )
             )
-        return "\n".join(f"{t.who}: {t.text}" for t in reversed(turns))
+        lines = [f"{t.who}: {t.text}" for t in reversed(turns)]
+        return "\n".join([*lines, f"user: {current}"] if current else lines)
 
     # --- drafts ------------------------------------------------------------------------
     def save_draft(

@@ -50,23 +50,27 @@ def route(
     return Route("contact_person", directory.area(area).contact_person, None, "normal", area)
 
 
-def function_for_text(
-    directory: Directory, analyser: Analyser, text: str, lang: Lang
-) -> str | None:
-    """The expert function whose keywords the request mentions most, if any."""
-    terms = set(analyser.terms(text, lang))
+def function_for_text(keywords: dict[str, frozenset[str]], terms: set[str]) -> str | None:
+    """The expert function whose keywords (analysed terms) the request mentions most."""
     best, best_hits = None, 0
-    for function in directory.functions:
-        keywords = {
+    for function_id, function_terms in keywords.items():
+        hits = len(terms & function_terms)
+        if hits > best_hits:
+            best, best_hits = function_id, hits
+    return best
+
+
+def keyword_terms(directory: Directory, analyser: Analyser, lang: Lang) -> dict[str, frozenset]:
+    """Each function's keywords as the analyser sees them in `lang` (computed once)."""
+    return {
+        function.id: frozenset(
             t
             for words in function.keywords.values()
             for w in words
             for t in analyser.terms(w, lang)
-        }
-        hits = len(terms & keywords)
-        if hits > best_hits:
-            best, best_hits = function.id, hits
-    return best
+        )
+        for function in directory.functions
+    }
 
 
 def recipients(directory: Directory, ticket_route: Route) -> list[str]:

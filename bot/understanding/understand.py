@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import LANGS, Lang
+from bot.tickets.routing import keyword_terms
 from bot.understanding.analyse import Analyser
 from bot.understanding.decide import Decision, decide
 from bot.understanding.index import Example, MatchIndex, Target
@@ -28,6 +29,7 @@ class Understanding:
             for p in intent.patterns
         ]
         self._indexes: dict[str, MatchIndex] = {}
+        self._keywords: dict[tuple[str, Lang], dict[str, frozenset[str]]] = {}
 
     def index(self, org_id: str) -> MatchIndex:
         index = self._indexes.get(org_id)
@@ -36,6 +38,14 @@ class Understanding:
             index = MatchIndex(list(_examples(self.knowledge, org)), self.analyser)
             self._indexes[org_id] = index
         return index
+
+    def function_keywords(self, org_id: str, lang: Lang) -> dict[str, frozenset[str]]:
+        """The directory's expert-function keywords, analysed once per org and language."""
+        key = (org_id, lang)
+        if key not in self._keywords:
+            directory = self.knowledge.org(org_id).directory
+            self._keywords[key] = keyword_terms(directory, self.analyser, lang)
+        return self._keywords[key]
 
     def language(self, text: str, prefer: Lang) -> Detected:
         return self.detector.detect(text[:MATCH_CHARS], prefer)
