@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.understanding.index import Target
 
-ANSWER_AT = 0.50  # the best candidate is answered from here...
+ANSWER_AT = 0.52  # the best candidate is answered from here...
 ANSWER_MARGIN = 0.01  # ...when it leads the runner-up by this much
 SUGGEST_AT = 0.38  # below this nothing fits: fallback
 CLOSE = 0.12  # suggestions within this distance of the best
