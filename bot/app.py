@@ -1,4 +1,4 @@
-"""Assemble the pieces: knowledge, database, ticket desk, engine."""
+"""Assemble the pieces: knowledge, database, ticket desk, reminders, engine."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine import Engine
 from bot.knowledge.loader import Knowledge
+from bot.reminders.goals import GoalRegister
+from bot.reminders.nudges import Reminders
 from bot.storage.db import make_engine, migrate, sessions
 from bot.tickets.desk import Desk
 
@@ -18,11 +20,9 @@ def build_engine(
 ) -> Engine:
     db = make_engine(database_url or settings.database_url)
     migrate(db)
-    desk = Desk(
-        knowledge,
-        sessions(db),
-        clock or SystemClock(),
-        urgent_minutes=settings.sla_urgent_minutes,
-        normal_working_days=settings.sla_normal_working_days,
-    )
-    return Engine(knowledge, desk, max_message_chars=settings.max_message_chars)
+    clock = clock or SystemClock()
+    factory = sessions(db)
+    desk = Desk(knowledge, factory, clock, urgent_minutes=settings.sla_urgent_minutes,
+                normal_working_days=settings.sla_normal_working_days)
+    reminders = Reminders(knowledge, factory, clock, GoalRegister(factory, clock))
+    return Engine(knowledge, desk, reminders, max_message_chars=settings.max_message_chars)

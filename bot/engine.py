@@ -10,10 +10,20 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from bot.handlers import actions, answer, contact, crisis, intent_reply, requests, tickets
+from bot.handlers import (
+    actions,
+    answer,
+    contact,
+    crisis,
+    goals,
+    intent_reply,
+    requests,
+    tickets,
+)
 from bot.handlers.turn import Turn
 from bot.knowledge.loader import Knowledge
 from bot.privacy import personal_numbers
+from bot.reminders.nudges import Reminders
 from bot.replies import Incoming, Reply
 from bot.storage.inbound import first_delivery
 from bot.tickets.desk import Desk
@@ -28,13 +38,17 @@ INTENT_HANDLERS: dict[str, IntentHandler] = {
     "route_request": requests.on_intent,
     "contact": contact.on_intent,
     "tickets": tickets.on_intent,
+    "goals": goals.on_intent,
 }
 
 
 class Engine:
-    def __init__(self, knowledge: Knowledge, desk: Desk, max_message_chars: int = 4000):
+    def __init__(
+        self, knowledge: Knowledge, desk: Desk, reminders: Reminders, max_message_chars: int = 4000
+    ):
         self.knowledge = knowledge
         self.desk = desk
+        self.reminders = reminders
         self.understanding = Understanding(knowledge)
         self.max_message_chars = max_message_chars
 
@@ -68,6 +82,7 @@ class Engine:
             self.desk,
             self.understanding,
             message_id,
+            self.reminders,
         )
         replies: list[Reply] = []
         if findings:

@@ -26,7 +26,7 @@ def make_tree(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "knowledge" / "messages.yaml", knowledge / "messages.yaml")
     shutil.copy(ROOT / "knowledge" / "synonyms.yaml", knowledge / "synonyms.yaml")
     shutil.copy(FIXTURES / "valid" / "entries.yaml", knowledge / "common" / "entries.yaml")
-    for name in ("org.yaml", "directory.yaml"):
+    for name in ("org.yaml", "directory.yaml", "reminders.yaml"):
         shutil.copy(FIXTURES / "valid" / name, knowledge / "orgs" / "test-org" / name)
     shutil.copytree(ROOT / "intents", tmp_path / "intents")
     return knowledge

@@ -107,5 +107,8 @@ class Directory(Strict):
     def function(self, function_id: str) -> Function | None:
         return next((f for f in self.functions if f.id == function_id), None)
 
+    def leader(self, email: str) -> Leader | None:
+        return next((le for le in self.leaders if le.email == email.lower()), None)
+
     def admins(self) -> list[str]:
         return [p.email for p in self.people if p.admin]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.handlers import answer, contact, requests, tickets
+from bot.handlers import answer, contact, goals, requests, tickets
 from bot.handlers.turn import Turn
 from bot.replies import Action, Choice, Reply
 
 REASONS = ("not_what_i_asked", "not_enough", "wrong")
 TICKET_ACTIONS = {"show", "claim", "resolve", "reassign", "reassign_to", "cancel_ticket"}
+NUDGE_ACTIONS = {"goals_show", "snooze", "goals_done", "opt_out"}
 
 
 def handle(turn: Turn, action: Action) -> list[Reply]:
@@ -36,6 +37,8 @@ def handle(turn: Turn, action: Action) -> list[Reply]:
         return requests.on_drop(turn, action.value)
     if action.name in TICKET_ACTIONS:
         return tickets.on_action(turn, action)
+    if action.name in NUDGE_ACTIONS:
+        return goals.on_action(turn, action)
     return [Reply("notice", turn.msg("empty_message"), turn.lang)]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.knowledge.models import Entry
 from bot.languages import Lang
+from bot.reminders.nudges import Reminders
 from bot.replies import Incoming
 from bot.tickets.desk import Desk
 from bot.understanding.understand import Understanding
@@ -23,6 +24,7 @@ class Turn:
     desk: Desk
     understanding: Understanding
     message_id: str  # the channel's id for this message, or one made up for it
+    reminders: Reminders
 
     @property
     def user(self) -> str:

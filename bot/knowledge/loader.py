@@ -29,6 +29,7 @@ from bot.knowledge.models import (
 from bot.knowledge.synonyms import Synonyms
 from bot.knowledge.yamlfile import KnowledgeError, Problem, YamlDoc, load_yaml
 from bot.languages import COUNTRY_LANG, LANGS, Lang
+from bot.reminders.plans import Plan
 
 RESERVED = {"org.yaml", "directory.yaml", "reminders.yaml"}
 MERGED_FIELDS = ("title", "answer", "source", "related", "expert_function", "owner", "review_by")
@@ -50,6 +51,7 @@ class OrgKnowledge:
     org: Org
     entries: dict[str, Entry]
     directory: Directory
+    plan: Plan
 
     @property
     def id(self) -> str:
@@ -218,8 +220,9 @@ class _Loading:
             own = self.layer(org_dir, org.id)
             entries = self.merge(org, [common, countries[org.country], own])
             directory = self.directory(org_dir / "directory.yaml")
-            if directory is not None:
-                orgs[org.id] = OrgKnowledge(org, entries, directory)
+            plan = self.plan(org_dir / "reminders.yaml")
+            if directory is not None and plan is not None:
+                orgs[org.id] = OrgKnowledge(org, entries, directory, plan)
         for (file, line, entry_id, related), org_ids in self.missing_related.items():
             message = f"{entry_id}: related entry '{related}' does not exist for "
             self.problems.append(Problem(file, line, message + ", ".join(org_ids)))
@@ -236,6 +239,13 @@ class _Loading:
         problems = cross_check(doc, directory)
         self.problems += problems
         return None if problems else directory
+
+    def plan(self, path: Path) -> Plan | None:
+        if not path.exists():
+            self.problems.append(Problem(self.shown(path), 1, "file is missing"))
+            return None
+        doc = self.doc(path)
+        return self.validate(doc, Plan, doc.data) if doc else None
 
     def merge(self, org: Org, layers: list[dict[str, Located]]) -> dict[str, Entry]:
         merged: dict[str, tuple[dict, Located, dict[str, Located]]] = {}

@@ -154,3 +154,65 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_outbox_status_available", "status", "available_at"),)
+
+
+class Goal(Base):
+    """A unit's communication goal for a year (the unit is its leader's)."""
+
+    __tablename__ = "goals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    leader: Mapped[str] = mapped_column(String(255))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3… within the unit and year
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="not_set")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    status_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (UniqueConstraint("org", "leader", "year", "number", name="uq_goal_number"),)
+
+
+class GoalChange(Base):
+    """History: every goal added or status set, by whom and when."""
+
+    __tablename__ = "goal_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (Index("ix_goal_changes_goal", "goal_id"),)
+
+
+class LeaderPreference(Base):
+    """A leader's own say: opted out of nudges, or done for a year."""
+
+    __tablename__ = "leader_preferences"
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    leader: Mapped[str] = mapped_column(String(255), primary_key=True)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    done_year: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Nudge(Base):
+    """One planned nudge: (plan, leader, step, occurrence) is its key, so a retry, a restart
+    or a second process never sends it twice."""
+
+    __tablename__ = "nudges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    org: Mapped[str] = mapped_column(String(64))
+    leader: Mapped[str] = mapped_column(String(255))
+    step: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))  # planned|sent|missed|skipped|snoozed
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (
+        Index("ix_nudges_status_due", "status", "due_at"),
+        Index("ix_nudges_org_leader_year", "org", "leader", "year"),
+    )
