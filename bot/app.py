@@ -22,7 +22,12 @@ def build_engine(
     migrate(db)
     clock = clock or SystemClock()
     factory = sessions(db)
-    desk = Desk(knowledge, factory, clock, urgent_minutes=settings.sla_urgent_minutes,
-                normal_working_days=settings.sla_normal_working_days)
+    desk = Desk(
+        knowledge,
+        factory,
+        clock,
+        urgent_minutes=settings.sla_urgent_minutes,
+        normal_working_days=settings.sla_normal_working_days,
+    )
     reminders = Reminders(knowledge, factory, clock, GoalRegister(factory, clock))
     return Engine(knowledge, desk, reminders, max_message_chars=settings.max_message_chars)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import datetime as dt
 import json
 import logging
+import signal
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
@@ -16,6 +21,7 @@ from rich.progress import track
 from rich.table import Table
 
 from bot.app import build_engine
+from bot.clock import FixedClock
 from bot.config import Settings
 from bot.engine import Engine
 from bot.evaluation import EvalFileError, as_json, main_reply, read_items, run, summary
@@ -23,6 +29,9 @@ from bot.knowledge.loader import Knowledge, load_knowledge
 from bot.knowledge.report import stale_entries, summary_table
 from bot.knowledge.yamlfile import KnowledgeError
 from bot.languages import LANGS
+from bot.reminders import calendar
+from bot.reminders.leadership import SchedulerRefused
+from bot.reminders.scheduler import SchedulerRuntime
 from bot.replies import Incoming
 from bot.tickets import export
 
@@ -50,7 +59,9 @@ def _knowledge(settings: Settings, only_org: str | None = None) -> Knowledge:
         raise typer.Exit(1) from None
 
 
-def _engine(settings: Settings, org: str, database_url: str | None = None) -> Engine:
+def _engine(
+    settings: Settings, org: str, database_url: str | None = None, clock: FixedClock | None = None
+) -> Engine:
     """The engine on the configured database, or on `database_url` (`sqlite://` for a
     throw-away one: `ask` and `eval` only look, they file nothing anyone will read)."""
     knowledge = _knowledge(settings)
@@ -58,7 +69,7 @@ def _engine(settings: Settings, org: str, database_url: str | None = None) -> En
         known = ", ".join(sorted(knowledge.orgs))
         err.print(f"unknown org '{org}' (known: {known})", style="red", markup=False)
         raise typer.Exit(2)
-    engine = build_engine(knowledge, settings, database_url=database_url)
+    engine = build_engine(knowledge, settings, database_url=database_url, clock=clock)
     engine.warm(org)
     return engine
 
@@ -180,6 +191,10 @@ def chat(
     as_: Annotated[str, typer.Option("--as", help="whose chat identity (e-mail) to use")] = (
         "employee@example.org"
     ),
+    now: Annotated[
+        str | None,
+        typer.Option("--now", help="pretend it is this ISO time (to follow nudges and SLAs)"),
+    ] = None,
 ) -> None:
     """Chat with the bot in the terminal (the same engine as Slack and Teams)."""
     from bot.channels.console import chat as console_chat
@@ -187,7 +202,7 @@ def chat(
     settings = Settings()
     org = org or settings.org
     started = time.perf_counter()
-    engine = _engine(settings, org)
+    engine = _engine(settings, org, clock=FixedClock(_when(now)) if now else None)
     console = Console()
     console.print(
         f"knowledge {engine.knowledge.version} loaded in {time.perf_counter() - started:.2f}s",
@@ -259,6 +274,130 @@ def tickets_export(
                 dict(zip(export.COLUMNS, export.row(ticket), strict=True)), ensure_ascii=False
             )
         )
+
+
+reminders_app = typer.Typer(help="Nudges for the annual goal follow-up.", no_args_is_help=True)
+app.add_typer(reminders_app, name="reminders")
+goals_app = typer.Typer(help="The goal register.", no_args_is_help=True)
+app.add_typer(goals_app, name="goals")
+YearOption = Annotated[int | None, typer.Option("--year", help="meeting year (default: this year)")]
+
+
+def _when(value: str | None) -> dt.datetime:
+    if value is None:
+        return dt.datetime.now(dt.UTC)
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        err.print(
+            f"--now must be an ISO date-time such as 2027-01-28T09:00+01:00, got {value!r}",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@reminders_app.command("preview")
+def reminders_preview(org: OrgOption = None, year: YearOption = None) -> None:
+    """The computed calendar of nudges (moved off weekends and holidays) and their status."""
+    settings = Settings()
+    engine = build_engine(_knowledge(settings), settings)
+    year = year or dt.date.today().year
+    out = Console()
+    out.print(
+        f"nudges for the {year} dialogue meetings (local send time; * moved off a "
+        "weekend or holiday)",
+        markup=False,
+    )
+    for org_id in [org] if org else sorted(engine.knowledge.orgs):
+        statuses = engine.reminders.statuses(org_id, year)
+        for o in calendar.occurrences(engine.knowledge.org(org_id), year):
+            local = o.due_at.astimezone(ZoneInfo(o.leader.timezone))
+            row = statuses.get(o.key)
+            out.print(
+                f"{local:%a %Y-%m-%d %H:%M %Z}{'*' if o.moved else ' '} "
+                f"{o.step.id:<14} meeting {o.meeting}  {o.leader.email}  "
+                f"[{row.status if row else 'not planned'}]",
+                markup=False,
+                highlight=False,
+            )
+
+
+@reminders_app.command("run-due")
+def reminders_run_due(
+    now: Annotated[str | None, typer.Option("--now", help="pretend it is this ISO time")] = None,
+) -> None:
+    """Send every nudge due now (or at --now) through the outbox; report what was missed."""
+    settings = Settings()
+    engine = build_engine(_knowledge(settings), settings, clock=FixedClock(_when(now)))
+    report = engine.reminders.run_due()
+    escalated = engine.desk.escalate_due()
+    out = Console()
+    for label, keys in (
+        ("sent", report.sent),
+        ("missed (past the grace period)", report.missed),
+        ("skipped (opted out or done)", report.skipped),
+    ):
+        out.print(f"{label}: {len(keys)}", markup=False)
+        for key in keys:
+            out.print(f"  {key}", markup=False, highlight=False)
+    out.print(
+        f"leaders flagged to their contact person: {len(report.escalated)}; "
+        f"tickets escalated: {escalated}",
+        markup=False,
+    )
+
+
+@reminders_app.command("scheduler")
+def reminders_scheduler(
+    interval: Annotated[float, typer.Option(help="seconds between ticks")] = 60.0,
+) -> None:
+    """Run the scheduler (one leader per database; others wait as standby)."""
+    settings = Settings()
+    engine = build_engine(_knowledge(settings), settings)
+    runtime = SchedulerRuntime(
+        engine, settings.database_url, interval, announce=lambda line: print(line, flush=True)
+    )
+
+    async def main_loop() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await runtime.run(stop)
+
+    try:
+        asyncio.run(main_loop())
+    except SchedulerRefused as exc:
+        err.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from None
+
+
+@goals_app.command("report")
+def goals_report(
+    org: OrgOption = None,
+    year: YearOption = None,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of a table")] = False,
+) -> None:
+    """Goal follow-up per unit: how many goals, and their status."""
+    settings = Settings()
+    engine = build_engine(_knowledge(settings), settings)
+    year = year or dt.date.today().year
+    rows = engine.reminders.goals.report(year, org)
+    columns = ("org", "leader", "year", "goals", "achieved", "partly", "not_yet", "not_set")
+    values = [[getattr(r, c) for c in columns] for r in rows]
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(values)
+        return
+    table = Table(box=box.SIMPLE, title=f"communication goals {year}")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in values:
+        table.add_row(*(str(v) for v in row))
+    Console().print(table)
 
 
 def main() -> None:

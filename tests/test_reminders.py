@@ -16,7 +16,8 @@ def with_leader(knowledge, org_id, meeting, timezone):
     """The org's knowledge with one leader whose dialogue meeting is `meeting`."""
     org = knowledge.org(org_id)
     leader = org.directory.leaders[0].model_copy(
-        update={"dialogue_meeting": meeting, "timezone": timezone})
+        update={"dialogue_meeting": meeting, "timezone": timezone}
+    )
     directory = org.directory.model_copy(update={"leaders": [leader]})
     return type(org)(org.org, org.entries, directory, org.plan)
 
@@ -31,8 +32,9 @@ def test_christmas_eve_in_denmark_moves_the_nudge_to_the_day_before(knowledge):
 
 
 def test_midsummer_eve_in_sweden_moves_the_nudge_to_the_day_before(knowledge):
-    org = with_leader(knowledge, "region-jamtland-harjedalen", dt.date(2027, 7, 9),
-                      "Europe/Stockholm")
+    org = with_leader(
+        knowledge, "region-jamtland-harjedalen", dt.date(2027, 7, 9), "Europe/Stockholm"
+    )
     assert days(org, 2027)["status"] == (dt.date(2027, 6, 24), True)  # midsommarafton 25 Jun
 
 
@@ -75,13 +77,15 @@ def occurrence(world, step="prepare_goals"):
     org = world.engine.knowledge.org(RM)
     leader = org.directory.leaders[0]
     year = leader.dialogue_meeting.year
-    [o] = [o for o in calendar.occurrences(org, year)
-           if o.leader.email == leader.email and o.step.id == step]
+    [o] = [
+        o
+        for o in calendar.occurrences(org, year)
+        if o.leader.email == leader.email and o.step.id == step
+    ]
     return o
 
 
-def test_due_nudge_is_sent_once_even_when_run_twice_or_by_two_processes(world, knowledge,
-                                                                       db_url):
+def test_due_nudge_is_sent_once_even_when_run_twice_or_by_two_processes(world, knowledge, db_url):
     o = occurrence(world)
     world.clock.current = o.due_at + dt.timedelta(minutes=1)
     assert o.key in world.engine.reminders.run_due().sent
@@ -131,7 +135,9 @@ def test_leader_answers_in_chat_goals_are_recorded_and_reported(world):
     assert (unit.leader, unit.goals, unit.partly, unit.not_set) == (o.leader.email, 2, 1, 1)
     goal = world.engine.reminders.goals.goals(RM, o.leader.email, o.year)[0]
     assert [c.status for c in world.engine.reminders.goals.history(goal.id)] == [
-        "not_set", "partly"]
+        "not_set",
+        "partly",
+    ]
 
 
 def test_non_leader_is_told_goals_are_for_leaders(world):
@@ -167,8 +173,7 @@ def test_done_or_opted_out_leader_gets_no_further_nudges(world, button):
 
 def test_two_unanswered_nudges_flag_the_leader_to_the_contact_person_once(world):
     org = world.engine.knowledge.org(RM)
-    first, second, third = (occurrence(world, s) for s in ("prepare_goals", "status",
-                                                           "outcome"))
+    first, second, third = (occurrence(world, s) for s in ("prepare_goals", "status", "outcome"))
     contact = org.directory.area(first.leader.area).contact_person
     world.clock.current = first.due_at + dt.timedelta(minutes=1)
     assert mine(world.engine.reminders.run_due().escalated, first) == []

@@ -1,0 +1,98 @@
+"""The scheduler: APScheduler 3 (AsyncIOScheduler) with its SQLAlchemy job store on the
+bot's database, running one tick job on the process that holds the leadership.
+
+The tick computes what is due from the database (nudges, ticket escalations), so a missed
+tick loses nothing: the next one catches up, within each plan's grace period. The job is
+added only when the store has none, never re-added at start (re-adding would recompute
+its next run and drop a missed one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.engine import Engine
+from bot.reminders.leadership import Leadership
+
+log = logging.getLogger("kombot.scheduler")
+
+JOB_ID = "kombot-tick"
+_runtime: SchedulerRuntime | None = None
+
+
+def tick() -> None:
+    """The job (an importable function, as the persistent job store requires)."""
+    if _runtime is not None:
+        _runtime.tick()
+
+
+class SchedulerRuntime:
+    def __init__(
+        self, engine: Engine, database_url: str, interval_seconds: float = 60.0, announce=print
+    ):
+        self.engine = engine
+        self.database_url = database_url
+        self.interval = interval_seconds
+        self.leadership = Leadership(database_url)
+        self.announce = announce
+        self.scheduler: AsyncIOScheduler | None = None
+
+    @property
+    def role(self) -> str:
+        return "leader" if self.scheduler is not None else "standby"
+
+    def tick(self) -> None:
+        report = self.engine.reminders.run_due()
+        escalated = self.engine.desk.escalate_due()
+        if report.sent or report.missed or escalated:
+            log.info(
+                "tick: nudges sent=%d missed=%d skipped=%d; tickets escalated=%d",
+                len(report.sent),
+                len(report.missed),
+                len(report.skipped),
+                escalated,
+            )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Hold or wait for the leadership until `stop` is set."""
+        global _runtime
+        _runtime = self
+        self.announce("scheduler: standby")
+        try:
+            while not stop.is_set():
+                if self.scheduler is None and self.leadership.try_acquire():
+                    self._start()
+                elif self.scheduler is not None and not self.leadership.held():
+                    self._stop()
+                    self.announce("scheduler: lost the leadership; standby")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=min(self.interval, 2.0))
+        finally:
+            self._stop()
+            self.leadership.release()
+
+    def _start(self) -> None:
+        self.scheduler = AsyncIOScheduler(
+            jobstores={"default": SQLAlchemyJobStore(url=self.database_url)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self.scheduler.start()
+        trigger = IntervalTrigger(seconds=self.interval)
+        job = self.scheduler.get_job(JOB_ID)
+        if job is None:
+            self.scheduler.add_job(tick, trigger, id=JOB_ID)
+        elif job.trigger.interval != trigger.interval:  # the interval was reconfigured
+            self.scheduler.reschedule_job(JOB_ID, trigger=trigger)
+        self.tick()  # catch up at once: nudges missed while no leader ran
+        self.announce("scheduler: leader")
+
+    def _stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
