@@ -18,7 +18,9 @@ def with_leader(knowledge, org_id, meeting, timezone):
     leader = org.directory.leaders[0].model_copy(
         update={"dialogue_meeting": meeting, "timezone": timezone}
     )
-    directory = org.directory.model_copy(update={"leaders": [leader]})
+    directory = type(org.directory).model_validate(
+        {**org.directory.model_dump(), "leaders": [leader.model_dump()]}
+    )
     return type(org)(org.org, org.entries, directory, org.plan)
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import zoneinfo
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 
 from bot.knowledge.models import EMAIL, ExpertFunction, LangList, LangText, Strict
 from bot.languages import Lang
@@ -97,18 +97,26 @@ class Directory(Strict):
     functions: list[Function] = Field(min_length=1)
     on_duty: OnDuty
     leaders: list[Leader] = []
+    _index: dict[str, dict] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, _context) -> None:
+        # lookups by key: an org may list thousands of leaders
+        self._index["people"] = {p.email: p for p in self.people}
+        self._index["areas"] = {a.id: a for a in self.areas}
+        self._index["functions"] = {f.id: f for f in self.functions}
+        self._index["leaders"] = {le.email: le for le in self.leaders}
 
     def person(self, email: str) -> Person | None:
-        return next((p for p in self.people if p.email == email.lower()), None)
+        return self._index["people"].get(email.lower())
 
     def area(self, area_id: str) -> Area | None:
-        return next((a for a in self.areas if a.id == area_id), None)
+        return self._index["areas"].get(area_id)
 
     def function(self, function_id: str) -> Function | None:
-        return next((f for f in self.functions if f.id == function_id), None)
+        return self._index["functions"].get(function_id)
 
     def leader(self, email: str) -> Leader | None:
-        return next((le for le in self.leaders if le.email == email.lower()), None)
+        return self._index["leaders"].get(email.lower())
 
     def admins(self) -> list[str]:
         return [p.email for p in self.people if p.admin]

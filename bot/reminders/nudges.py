@@ -21,8 +21,8 @@ from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
 from bot.reminders import calendar
 from bot.reminders.goals import GoalRegister
-from bot.storage.models import LeaderPreference, Nudge, OutboxMessage
-from bot.storage.outbox import enqueue
+from bot.storage.models import Goal, LeaderPreference, Nudge, OutboxMessage
+from bot.storage.outbox import enqueue_many
 
 log = logging.getLogger("kombot.reminders")
 
@@ -50,6 +50,7 @@ class Reminders:
         self.sessions = sessions
         self.clock = clock
         self.goals = goals
+        self._planned: set[tuple[int, str]] = set()
 
     # --- planning ----------------------------------------------------------------------
     def plan(self, year: int, org_ids: list[str] | None = None) -> int:
@@ -69,24 +70,25 @@ class Reminders:
         ]
         if not rows:
             return 0
-        added = 0
         with self.sessions.begin() as session:
-            insert = _insert(session)
-            for start in range(0, len(rows), 1000):
-                result = session.execute(
-                    insert(Nudge)
-                    .values(rows[start : start + 1000])
-                    .on_conflict_do_nothing(index_elements=["key"])
-                    .returning(Nudge.id)
-                )
-                added += len(result.all())
-        return added
+            count = select(func.count()).select_from(Nudge)
+            before = session.scalar(count)
+            session.execute(
+                _insert(session)(Nudge).on_conflict_do_nothing(index_elements=["key"]), rows
+            )
+            return session.scalar(count) - before
+
+    def _ensure_planned(self, year: int) -> None:
+        """Plan a year once per process and knowledge version (a reload plans again)."""
+        if (year, self.knowledge.version) not in self._planned:
+            self.plan(year)
+            self._planned.add((year, self.knowledge.version))
 
     # --- sending -------------------------------------------------------------------------
     def run_due(self) -> RunReport:
         now = self.clock.now()
-        self.plan(now.year)
-        self.plan(now.year + 1)  # nudges before a January meeting fall in the year before
+        self._ensure_planned(now.year)
+        self._ensure_planned(now.year + 1)  # nudges before a January meeting fall the year before
         report = RunReport()
         with self.sessions.begin() as session:
             due = list(
@@ -97,16 +99,18 @@ class Reminders:
                     .with_for_update(skip_locked=True)
                 )
             )
+            if not due:
+                return report
+            context = _DueContext.load(session, due)
+            outbox: list[dict] = []
             for nudge in due:
                 org = self.knowledge.orgs.get(nudge.org)
                 leader = org.directory.leader(nudge.leader) if org else None
-                if org is None or leader is None:  # gone from the directory since planned
-                    nudge.status = "skipped"
-                    report.skipped.append(nudge.key)
-                    continue
-                preference = session.get(LeaderPreference, (nudge.org, nudge.leader))
-                if preference and (preference.opted_out or preference.done_year == nudge.year):
-                    nudge.status = "skipped"
+                preference = context.preferences.get((nudge.org, nudge.leader))
+                if leader is None or (
+                    preference and (preference.opted_out or preference.done_year == nudge.year)
+                ):
+                    nudge.status = "skipped"  # opted out, done, or gone from the directory
                     report.skipped.append(nudge.key)
                     continue
                 late = now - nudge.due_at
@@ -119,17 +123,22 @@ class Reminders:
                         late,
                     )
                     continue
-                self._send(session, org, nudge, now)
+                outbox.append(self._message(org, nudge, context.goals_of(nudge)))
+                nudge.status, nudge.sent_at = "sent", now
                 report.sent.append(nudge.key)
-                if self._escalate(session, org, nudge, now):
+                unit = (nudge.org, nudge.leader, nudge.year)
+                context.unanswered[unit] = context.unanswered.get(unit, 0) + 1
+                escalation = self._escalation(org, nudge, context)
+                if escalation is not None:
+                    outbox.append(escalation)
                     report.escalated.append(nudge.leader)
+            enqueue_many(session, outbox, now)
         return report
 
-    def _send(self, session: Session, org: OrgKnowledge, nudge: Nudge, now: dt.datetime) -> None:
+    def _message(self, org: OrgKnowledge, nudge: Nudge, goals: list[Goal]) -> dict:
         leader = org.directory.leader(nudge.leader)
         lang = self._lang(org, nudge.leader)
         step = next(s for s in org.plan.steps if s.id == nudge.step)
-        goals = self.goals.goals(org.id, nudge.leader, nudge.year)
         listing = "\n".join(
             f"{g.number}. {g.text} ({self.knowledge.message('goal_' + g.status, lang)})"
             for g in goals
@@ -137,7 +146,7 @@ class Reminders:
         text = step.message[lang].format(
             meeting=calendar.meeting_in(leader, nudge.year).isoformat(),
             year=nudge.year,
-            unit=leader.unit.get(lang) or next(iter(leader.unit.values())),
+            unit=_local(leader.unit, lang),
             goals=listing,
         )
         choices = [
@@ -147,58 +156,38 @@ class Reminders:
             }
             for name in NUDGE_ACTIONS
         ]
-        enqueue(
-            session,
-            key=nudge.key,
-            org=org.id,
-            recipient=nudge.leader,
-            payload={"text": text, "choices": choices, "language": lang, "nudge": nudge.key},
-            now=now,
-        )
-        nudge.status, nudge.sent_at = "sent", now
+        return {
+            "key": nudge.key,
+            "org": org.id,
+            "recipient": nudge.leader,
+            "payload": {"text": text, "choices": choices, "language": lang, "nudge": nudge.key},
+        }
 
-    def _escalate(
-        self, session: Session, org: OrgKnowledge, nudge: Nudge, now: dt.datetime
-    ) -> bool:
+    def _escalation(self, org: OrgKnowledge, nudge: Nudge, context: _DueContext) -> dict | None:
         """Flag a leader who left N nudges unanswered to their area's contact person, once."""
-        unanswered = session.scalar(
-            select(func.count())
-            .select_from(Nudge)
-            .where(
-                Nudge.org == org.id,
-                Nudge.leader == nudge.leader,
-                Nudge.year == nudge.year,
-                Nudge.status == "sent",
-                Nudge.answered_at.is_(None),
-            )
-        )
-        if unanswered < org.plan.escalate_after_unanswered:
-            return False
+        unanswered = context.unanswered[(nudge.org, nudge.leader, nudge.year)]
+        key = f"escalation:{org.id}:{nudge.leader}:{nudge.year}"
+        if unanswered < org.plan.escalate_after_unanswered or key in context.escalated:
+            return None
+        context.escalated.add(key)
         leader = org.directory.leader(nudge.leader)
-        area = org.directory.area(leader.area)
-        contact = area.contact_person
+        contact = org.directory.area(leader.area).contact_person
         lang = self._lang(org, contact)
-        name = org.directory.person(leader.email).name
+        person = org.directory.person(leader.email)
         text = self.knowledge.message(
             "leader_not_responding",
             lang,
-            name=name,
-            unit=leader.unit.get(lang) or next(iter(leader.unit.values())),
+            name=person.name if person else leader.email,
+            unit=_local(leader.unit, lang),
             count=unanswered,
             year=nudge.year,
         )
-        key = f"escalation:{org.id}:{nudge.leader}:{nudge.year}"
-        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
-            return False
-        enqueue(
-            session,
-            key=key,
-            org=org.id,
-            recipient=contact,
-            payload={"text": text, "choices": [], "language": lang},
-            now=now,
-        )
-        return True
+        return {
+            "key": key,
+            "org": org.id,
+            "recipient": contact,
+            "payload": {"text": text, "choices": [], "language": lang},
+        }
 
     # --- what leaders say ------------------------------------------------------------------
     def answered(self, org_id: str, leader: str, year: int) -> None:
@@ -293,3 +282,51 @@ class Reminders:
 
 def _insert(session: Session):
     return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+@dataclass
+class _DueContext:
+    """What sending a batch of due nudges needs, read in a few queries, not per nudge."""
+
+    preferences: dict[tuple[str, str], LeaderPreference]
+    goals: dict[tuple[str, str, int], list[Goal]]
+    unanswered: dict[tuple[str, str, int], int]
+    escalated: set[str]
+
+    @classmethod
+    def load(cls, session: Session, due: list[Nudge]) -> _DueContext:
+        leaders = sorted({n.leader for n in due})
+        years = sorted({n.year for n in due})
+        preferences = {
+            (p.org, p.leader): p
+            for p in session.scalars(
+                select(LeaderPreference).where(LeaderPreference.leader.in_(leaders))
+            )
+        }
+        goals: dict[tuple[str, str, int], list[Goal]] = {}
+        for goal in session.scalars(
+            select(Goal).where(Goal.leader.in_(leaders), Goal.year.in_(years)).order_by(Goal.number)
+        ):
+            goals.setdefault((goal.org, goal.leader, goal.year), []).append(goal)
+        unanswered = {
+            (org, leader, year): count
+            for org, leader, year, count in session.execute(
+                select(Nudge.org, Nudge.leader, Nudge.year, func.count())
+                .where(
+                    Nudge.leader.in_(leaders), Nudge.status == "sent", Nudge.answered_at.is_(None)
+                )
+                .group_by(Nudge.org, Nudge.leader, Nudge.year)
+            )
+        }
+        keys = [f"escalation:{n.org}:{n.leader}:{n.year}" for n in due]
+        escalated = set(
+            session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys)))
+        )
+        return cls(preferences, goals, unanswered, escalated)
+
+    def goals_of(self, nudge: Nudge) -> list[Goal]:
+        return self.goals.get((nudge.org, nudge.leader, nudge.year), [])
+
+
+def _local(texts: dict, lang: Lang) -> str:
+    return texts.get(lang) or next(iter(texts.values()))

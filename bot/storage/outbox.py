@@ -46,6 +46,18 @@ def enqueue(
     )
 
 
+def enqueue_many(session: Session, messages: list[dict], now: dt.datetime) -> None:
+    """Several `enqueue`s in one statement; each dict has key, org, recipient, payload."""
+    if not messages:
+        return
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    rows = [
+        {**m, "status": "pending", "attempts": 0, "available_at": now, "created_at": now}
+        for m in messages
+    ]
+    session.execute(insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
+
+
 def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
