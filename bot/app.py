@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.analytics.records import Records
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.engine import Engine
@@ -30,4 +31,5 @@ def build_engine(
         normal_working_days=settings.sla_normal_working_days,
     )
     reminders = Reminders(knowledge, factory, clock, GoalRegister(factory, clock))
-    return Engine(knowledge, desk, reminders, max_message_chars=settings.max_message_chars)
+    records = Records(factory, clock, knowledge.version)
+    return Engine(knowledge, desk, reminders, records, max_message_chars=settings.max_message_chars)

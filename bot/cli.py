@@ -25,15 +25,20 @@ from bot.clock import FixedClock
 from bot.config import Settings
 from bot.engine import Engine
 from bot.evaluation import EvalFileError, as_json, main_reply, read_items, run, summary
+from bot.handlers import plain_language
 from bot.knowledge.loader import Knowledge, load_knowledge
 from bot.knowledge.report import stale_entries, summary_table
 from bot.knowledge.yamlfile import KnowledgeError
 from bot.languages import LANGS
+from bot.privacy import personal_numbers
 from bot.reminders import calendar
 from bot.reminders.leadership import SchedulerRefused
 from bot.reminders.scheduler import SchedulerRuntime
 from bot.replies import Incoming
 from bot.tickets import export
+from bot.understanding.normalise import clean
+from bot.understanding.understand import Understanding
+from bot.writing.check import MAX_CHARS, WritingCheck
 
 app = typer.Typer(
     help="kombot: communication-policy assistant.", no_args_is_help=True, add_completion=False
@@ -209,6 +214,56 @@ def chat(
         style="dim",
     )
     console_chat(engine, org, as_, console)
+
+
+@app.command()
+def check(
+    file: Annotated[str, typer.Argument(help="a text file, or - for standard input")],
+    as_json_: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="da, sv, nb or en (default: detected)")
+    ] = None,
+    org: OrgOption = None,
+) -> None:
+    """Check a draft for plain language: LIX, long sentences, jargon, suggestions."""
+    if lang is not None and lang not in LANGS:
+        err.print(f"--lang must be one of {', '.join(LANGS)}", style="red")
+        raise typer.Exit(2)
+    try:
+        raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"cannot read {file}: {exc}", style="red", markup=False)
+        raise typer.Exit(2) from None
+    settings = Settings()
+    knowledge = _knowledge(settings)
+    org_knowledge = knowledge.org(org or settings.org)
+    text, findings = personal_numbers.redact(clean(raw), org_knowledge.org.country)
+    if findings:  # the guard comes first, in the terminal too
+        labels = ", ".join(dict.fromkeys(f"[{f.label}]" for f in findings))
+        err.print(
+            f"personal identification numbers removed before checking: {labels}",
+            style="yellow",
+            markup=False,
+        )
+    if len(text) > MAX_CHARS:
+        err.print(
+            f"the text has {len(text)} characters; at most {MAX_CHARS} are checked at a "
+            "time – split it up",
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2)
+    if not text.strip():
+        err.print("the text is empty", style="red")
+        raise typer.Exit(2)
+    language = lang or Understanding(knowledge).language(text, org_knowledge.org.language).lang
+    result = WritingCheck(knowledge.glossaries).check(text, language)
+    if as_json_:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    Console().print(
+        plain_language.render(knowledge, result, language), markup=False, highlight=False
+    )
 
 
 tickets_app = typer.Typer(help="Tickets (on the configured database).", no_args_is_help=True)

@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
+from bot.analytics.records import Records
 from bot.handlers import (
     actions,
     answer,
@@ -17,6 +18,7 @@ from bot.handlers import (
     crisis,
     goals,
     intent_reply,
+    plain_language,
     requests,
     tickets,
 )
@@ -29,6 +31,7 @@ from bot.storage.inbound import first_delivery
 from bot.tickets.desk import Desk
 from bot.understanding.normalise import clean, has_letters
 from bot.understanding.understand import Understanding
+from bot.writing.check import MAX_CHARS, WritingCheck
 
 log = logging.getLogger("kombot.engine")
 
@@ -39,17 +42,25 @@ INTENT_HANDLERS: dict[str, IntentHandler] = {
     "contact": contact.on_intent,
     "tickets": tickets.on_intent,
     "goals": goals.on_intent,
+    "plain_language": plain_language.on_intent,
 }
 
 
 class Engine:
     def __init__(
-        self, knowledge: Knowledge, desk: Desk, reminders: Reminders, max_message_chars: int = 4000
+        self,
+        knowledge: Knowledge,
+        desk: Desk,
+        reminders: Reminders,
+        records: Records,
+        max_message_chars: int = 4000,
     ):
         self.knowledge = knowledge
         self.desk = desk
         self.reminders = reminders
+        self.records = records
         self.understanding = Understanding(knowledge)
+        self.writing = WritingCheck(knowledge.glossaries)
         self.max_message_chars = max_message_chars
 
     def warm(self, org_id: str) -> None:
@@ -83,6 +94,8 @@ class Engine:
             self.understanding,
             message_id,
             self.reminders,
+            self.writing,
+            self.records,
         )
         replies: list[Reply] = []
         if findings:
@@ -91,7 +104,15 @@ class Engine:
         replies += self._respond(turn, detected)
         main = next((r for r in replies if r.kind != "notice"), replies[-1])
         if incoming.action is None and text:
-            self.desk.record_exchange(org.id, incoming.user, text, main.text)
+            self.records.exchange(
+                message_id=message_id,
+                org=org.id,
+                channel=incoming.channel,
+                user=incoming.user,
+                question=text,
+                reply=main,
+                keep_text=not findings,
+            )
         log.info(
             "handled org=%s channel=%s kind=%s entry=%s intent=%s lang=%s confidence=%.2f "
             "redacted=%d",
@@ -109,8 +130,11 @@ class Engine:
     def _respond(self, turn: Turn, detected) -> list[Reply]:
         if turn.incoming.action is not None:
             return actions.handle(turn, turn.incoming.action)
-        if len(turn.text) > self.max_message_chars:
-            text = turn.msg("too_long", length=len(turn.text), limit=self.max_message_chars)
+        limit = self.max_message_chars
+        if self.understanding.pattern_intent(turn.text) == "plain_language":
+            limit = max(limit, MAX_CHARS)  # a draft to check may be longer than a question
+        if len(turn.text) > limit:
+            text = turn.msg("too_long", length=len(turn.text), limit=limit)
             return [Reply("fallback", text, turn.lang)]
         if detected is None:
             return [Reply("fallback", turn.msg("empty_message"), turn.lang)]

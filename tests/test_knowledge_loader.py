@@ -29,6 +29,7 @@ def make_tree(tmp_path: Path) -> Path:
     for name in ("org.yaml", "directory.yaml", "reminders.yaml"):
         shutil.copy(FIXTURES / "valid" / name, knowledge / "orgs" / "test-org" / name)
     shutil.copytree(ROOT / "intents", tmp_path / "intents")
+    shutil.copytree(ROOT / "knowledge" / "glossary", knowledge / "glossary")
     return knowledge
 
 

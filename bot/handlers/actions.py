@@ -20,8 +20,21 @@ def handle(turn: Turn, action: Action) -> list[Reply]:
     if action.name == "feedback":
         return _feedback(turn, action)
     if action.name == "reason":
+        reason, entry_id, message_id = (action.value.split(":") + ["", ""])[:3]
+        turn.records.set_reason(
+            org=turn.org.id, user=turn.user, message_id=message_id, reason=reason
+        )
         return [Reply("notice", turn.msg("thanks_feedback"), turn.lang)]
-    if action.name in ("adviser", "none_of_these"):
+    if action.name == "none_of_these":
+        turn.records.feedback(
+            org=turn.org.id,
+            user=turn.user,
+            verdict="none_of_these",
+            language=turn.lang,
+            message_id=action.value,
+        )
+        return requests.ask_adviser(turn, "")
+    if action.name == "adviser":
         return requests.ask_adviser(turn, action.value)
     if action.name == "area":
         purpose, ref, area_id = action.value.split(":", 2)
@@ -43,11 +56,20 @@ def handle(turn: Turn, action: Action) -> list[Reply]:
 
 
 def _feedback(turn: Turn, action: Action) -> list[Reply]:
-    verdict, _, entry_id = action.value.partition(":")
+    verdict, entry_id, message_id = (action.value.split(":") + ["", ""])[:3]
+    turn.records.feedback(
+        org=turn.org.id,
+        user=turn.user,
+        verdict=verdict,
+        language=turn.lang,
+        entry=entry_id,
+        message_id=message_id,
+    )
     if verdict == "not_helpful":
         choices = [
             Choice(
-                turn.msg(f"reason_{reason}"), Action("reason", f"{reason}:{entry_id}", turn.lang)
+                turn.msg(f"reason_{reason}"),
+                Action("reason", f"{reason}:{entry_id}:{message_id}", turn.lang),
             )
             for reason in REASONS
         ]

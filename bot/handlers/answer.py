@@ -16,8 +16,14 @@ def answer(turn: Turn, entry: Entry, confidence: float) -> Reply:
         language = turn.msg(f"language_{lang}")
         text = f"{turn.msg('only_in_language', language=language)}\n\n{text}"
     choices = [
-        Choice(turn.msg("helpful"), Action("feedback", f"helpful:{entry.id}", turn.lang)),
-        Choice(turn.msg("not_helpful"), Action("feedback", f"not_helpful:{entry.id}", turn.lang)),
+        Choice(
+            turn.msg("helpful"),
+            Action("feedback", f"helpful:{entry.id}:{turn.message_id}", turn.lang),
+        ),
+        Choice(
+            turn.msg("not_helpful"),
+            Action("feedback", f"not_helpful:{entry.id}:{turn.message_id}", turn.lang),
+        ),
         Choice(turn.msg("ask_adviser"), Action("adviser", entry.id, turn.lang)),
     ]
     for related_id in entry.related[:MAX_RELATED]:
@@ -43,7 +49,9 @@ def suggestions(turn: Turn, entry_ids: list[str], confidence: float) -> Reply:
         entry = turn.entry(entry_id)
         if entry is not None:
             choices.append(Choice(turn.title(entry), Action("entry", entry_id, turn.lang)))
-    choices.append(Choice(turn.msg("none_of_these"), Action("none_of_these", "", turn.lang)))
+    choices.append(
+        Choice(turn.msg("none_of_these"), Action("none_of_these", turn.message_id, turn.lang))
+    )
     return Reply(
         kind="suggestions",
         text=turn.msg("did_you_mean"),

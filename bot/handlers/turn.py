@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.analytics.records import Records
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.knowledge.models import Entry
 from bot.languages import Lang
@@ -12,6 +13,7 @@ from bot.reminders.nudges import Reminders
 from bot.replies import Incoming
 from bot.tickets.desk import Desk
 from bot.understanding.understand import Understanding
+from bot.writing.check import WritingCheck
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Turn:
     understanding: Understanding
     message_id: str  # the channel's id for this message, or one made up for it
     reminders: Reminders
+    writing: WritingCheck
+    records: Records
 
     @property
     def user(self) -> str:

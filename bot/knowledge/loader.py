@@ -30,6 +30,7 @@ from bot.knowledge.synonyms import Synonyms
 from bot.knowledge.yamlfile import KnowledgeError, Problem, YamlDoc, load_yaml
 from bot.languages import COUNTRY_LANG, LANGS, Lang
 from bot.reminders.plans import Plan
+from bot.writing.glossary import Glossary, load_glossaries
 
 RESERVED = {"org.yaml", "directory.yaml", "reminders.yaml"}
 MERGED_FIELDS = ("title", "answer", "source", "related", "expert_function", "owner", "review_by")
@@ -65,6 +66,7 @@ class Knowledge:
     messages: dict[str, AllLangText]
     synonyms: Synonyms
     version: str
+    glossaries: dict[Lang, Glossary] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
     def org(self, org_id: str) -> OrgKnowledge:
@@ -85,6 +87,13 @@ def load_knowledge(root: Path, intents_dir: Path, only_org: str | None = None) -
     synonyms = loading.model_file(root / "synonyms.yaml", Synonyms, wrap="languages")
     intents = loading.intents(intents_dir)
     orgs = loading.orgs(only_org)
+    try:
+        glossaries = load_glossaries(root / "glossary")
+    except KnowledgeError as exc:
+        loading.problems += [
+            Problem(f"{root.name}/{p.file}", p.line, p.message) for p in exc.problems
+        ]
+        glossaries = {}
     if loading.problems:
         raise KnowledgeError(loading.problems)
     return Knowledge(
@@ -93,6 +102,7 @@ def load_knowledge(root: Path, intents_dir: Path, only_org: str | None = None) -
         messages=messages.messages if messages else {},
         synonyms=synonyms or Synonyms(languages={}),
         version=loading.version(),
+        glossaries=glossaries,
         files=sorted(loading.read),
     )
 

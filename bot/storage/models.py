@@ -216,3 +216,39 @@ class Nudge(Base):
         Index("ix_nudges_status_due", "status", "due_at"),
         Index("ix_nudges_org_leader_year", "org", "leader", "year"),
     )
+
+
+class AnswerRecord(Base):
+    """What was asked and how the bot answered (the text only redacted, and dropped after
+    the retention period; never kept when it held a personal number)."""
+
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    org: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(32))
+    user: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    entry: Mapped[str | None] = mapped_column(String(128))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    language: Mapped[str] = mapped_column(String(2))
+    knowledge_version: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_answers_org_at", "org", "at"),)
+
+
+class FeedbackRecord(Base):
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    org: Mapped[str] = mapped_column(String(64))
+    user: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str | None] = mapped_column(String(255))  # the answer it is about
+    entry: Mapped[str | None] = mapped_column(String(128))
+    verdict: Mapped[str] = mapped_column(String(16))  # helpful | not_helpful | none_of_these
+    reason: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    knowledge_version: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (Index("ix_feedback_org_at", "org", "at"),)

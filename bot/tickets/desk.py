@@ -72,17 +72,6 @@ class Desk:
             else:
                 record.area, record.updated_at = area, now
 
-    def record_exchange(self, org_id: str, user: str, question: str, reply: str) -> None:
-        """The (redacted) question and the bot's reply, for the transcript of a ticket."""
-        now = self.clock.now()
-        with self.sessions.begin() as session:
-            session.add_all(
-                [
-                    Turn(org=org_id, user=user, at=now, who="user", text=question[:2000]),
-                    Turn(org=org_id, user=user, at=now, who="bot", text=reply[:2000]),
-                ]
-            )
-
     def last_question(self, org_id: str, user: str) -> str | None:
         with self.sessions() as session:
             return session.scalar(

@@ -1,0 +1,114 @@
+"""Writes what happened in a conversation, so the department can see what is asked.
+
+One transaction per message: the answer record and the two transcript lines. A question
+that held a personal number is recorded without its text; texts are dropped after the
+retention period while the counts stay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock
+from bot.replies import Reply
+from bot.storage.models import AnswerRecord, FeedbackRecord, Turn
+
+TEXT_CHARS = 2000
+
+
+class Records:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, knowledge_version: str):
+        self.sessions = sessions
+        self.clock = clock
+        self.version = knowledge_version
+
+    def exchange(
+        self,
+        *,
+        message_id: str,
+        org: str,
+        channel: str,
+        user: str,
+        question: str,
+        reply: Reply,
+        keep_text: bool,
+    ) -> None:
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            session.add(
+                AnswerRecord(
+                    message_id=message_id,
+                    at=now,
+                    org=org,
+                    channel=channel,
+                    user=user,
+                    kind=reply.kind,
+                    entry=reply.entry,
+                    intent=reply.intent,
+                    confidence=round(reply.confidence, 3),
+                    language=reply.language,
+                    knowledge_version=self.version,
+                    question=question[:TEXT_CHARS] if keep_text else None,
+                )
+            )
+            session.add_all(
+                [
+                    Turn(org=org, user=user, at=now, who="user", text=question[:TEXT_CHARS]),
+                    Turn(org=org, user=user, at=now, who="bot", text=reply.text[:TEXT_CHARS]),
+                ]
+            )
+
+    def feedback(
+        self,
+        *,
+        org: str,
+        user: str,
+        verdict: str,
+        language: str,
+        entry: str | None = None,
+        message_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        with self.sessions.begin() as session:
+            session.add(
+                FeedbackRecord(
+                    at=self.clock.now(),
+                    org=org,
+                    user=user,
+                    message_id=message_id or None,
+                    entry=entry or None,
+                    verdict=verdict,
+                    reason=reason,
+                    language=language,
+                    knowledge_version=self.version,
+                )
+            )
+
+    def set_reason(self, *, org: str, user: str, message_id: str, reason: str) -> None:
+        """The reason given after *Not helpful*, on the feedback it belongs to."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(FeedbackRecord)
+                .where(
+                    FeedbackRecord.org == org,
+                    FeedbackRecord.user == user,
+                    FeedbackRecord.message_id == message_id,
+                    FeedbackRecord.verdict == "not_helpful",
+                )
+                .values(reason=reason)
+            )
+
+    def apply_retention(self, days: int) -> tuple[int, int]:
+        """Forget question texts and transcripts older than `days`; the counts stay."""
+        cutoff = self.clock.now() - dt.timedelta(days=days)
+        with self.sessions.begin() as session:
+            texts = session.execute(
+                update(AnswerRecord)
+                .where(AnswerRecord.at < cutoff, AnswerRecord.question.is_not(None))
+                .values(question=None)
+            ).rowcount
+            turns = session.execute(delete(Turn).where(Turn.at < cutoff)).rowcount
+        return texts, turns

@@ -1,0 +1,186 @@
+"""The communication department's figures: what people ask, what went unanswered, what
+they found unhelpful, ticket times, goal follow-up, stale entries.
+
+Every report is a list of rows (dicts) so the CLI can print a table or CSV. No report
+shows who asked, unless the viewer is an admin of the org's directory (`askers=True`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.knowledge.loader import Knowledge
+from bot.knowledge.report import stale_entries
+from bot.reminders.goals import GoalRegister
+from bot.storage.models import AnswerRecord, FeedbackRecord, Nudge, Ticket
+from bot.understanding.normalise import fold, words
+
+UNANSWERED = ("fallback", "suggestions")
+SIMILAR = 62  # rapidfuzz token_set_ratio at which two questions are one theme
+MAX_CLUSTERED = 5000
+
+
+class Reports:
+    def __init__(self, knowledge: Knowledge, sessions: sessionmaker[Session], goals: GoalRegister):
+        self.knowledge = knowledge
+        self.sessions = sessions
+        self.goals = goals
+
+    def _answers(self, org: str | None, since: dt.datetime) -> list[AnswerRecord]:
+        with self.sessions() as session:
+            query = select(AnswerRecord).where(AnswerRecord.at >= since)
+            if org:
+                query = query.where(AnswerRecord.org == org)
+            return list(session.scalars(query.order_by(AnswerRecord.at)))
+
+    def questions(self, org: str | None, since: dt.datetime) -> list[dict]:
+        """Questions per ISO week and language."""
+        counts = Counter(
+            (f"{a.at.isocalendar().year}-W{a.at.isocalendar().week:02d}", a.language)
+            for a in self._answers(org, since)
+        )
+        return [
+            {"week": week, "language": lang, "questions": n}
+            for (week, lang), n in sorted(counts.items())
+        ]
+
+    def outcomes(self, org: str | None, since: dt.datetime) -> list[dict]:
+        """How questions ended: answered, did-you-mean, fallback, intent."""
+        answers = self._answers(org, since)
+        counts = Counter(a.kind for a in answers)
+        total = max(len(answers), 1)
+        return [
+            {"outcome": kind, "questions": counts[kind], "share": round(counts[kind] / total, 3)}
+            for kind in ("answer", "suggestions", "fallback", "intent", "notice")
+            if counts[kind]
+        ]
+
+    def top_entries(self, org: str | None, since: dt.datetime, limit: int = 20) -> list[dict]:
+        counts = Counter(a.entry for a in self._answers(org, since) if a.kind == "answer")
+        return [{"entry": entry, "answers": n} for entry, n in counts.most_common(limit)]
+
+    def unanswered(
+        self, org: str | None, since: dt.datetime, limit: int = 20, askers: bool = False
+    ) -> list[dict]:
+        """Questions the bot could not answer, grouped into themes by similarity."""
+        questions = [a for a in self._answers(org, since) if a.kind in UNANSWERED and a.question][
+            -MAX_CLUSTERED:
+        ]
+        themes = cluster([a.question for a in questions])
+        rows = []
+        for members in themes[:limit]:
+            row = {
+                "questions": len(members),
+                "example": questions[members[0]].question,
+                "others": " | ".join(questions[i].question for i in members[1:4]),
+            }
+            if askers:
+                row["askers"] = ", ".join(sorted({questions[i].user for i in members}))
+            rows.append(row)
+        return rows
+
+    def unhelpful(self, org: str | None, since: dt.datetime) -> list[dict]:
+        with self.sessions() as session:
+            query = select(FeedbackRecord).where(
+                FeedbackRecord.at >= since, FeedbackRecord.verdict != "helpful"
+            )
+            if org:
+                query = query.where(FeedbackRecord.org == org)
+            feedback = list(session.scalars(query))
+        counts = Counter((f.entry or "(did-you-mean)", f.verdict, f.reason or "") for f in feedback)
+        return [
+            {"entry": entry, "verdict": verdict, "reason": reason, "times": n}
+            for (entry, verdict, reason), n in counts.most_common()
+        ]
+
+    def tickets(self, org: str | None, since: dt.datetime) -> list[dict]:
+        """Volume and median hours to claim and to resolve, per function."""
+        with self.sessions() as session:
+            query = select(Ticket).where(Ticket.created_at >= since)
+            if org:
+                query = query.where(Ticket.org == org)
+            tickets = list(session.scalars(query))
+        groups: dict[str, list[Ticket]] = defaultdict(list)
+        for ticket in tickets:
+            groups[ticket.function or f"({ticket.reason})"].append(ticket)
+
+        def median_hours(pairs) -> float | str:
+            hours = [(end - start).total_seconds() / 3600 for start, end in pairs if end]
+            return round(statistics.median(hours), 1) if hours else ""
+
+        return [
+            {
+                "function": name,
+                "tickets": len(group),
+                "open": sum(t.state in ("open", "claimed") for t in group),
+                "median_hours_to_claim": median_hours((t.created_at, t.claimed_at) for t in group),
+                "median_hours_to_resolve": median_hours(
+                    (t.created_at, t.resolved_at) for t in group if t.state == "resolved"
+                ),
+            }
+            for name, group in sorted(groups.items())
+        ]
+
+    def goals_completion(self, org: str | None, year: int) -> list[dict]:
+        """Per unit: goals and their status, and whether the leader answered the nudges."""
+        with self.sessions() as session:
+            query = select(Nudge).where(Nudge.year == year, Nudge.status == "sent")
+            if org:
+                query = query.where(Nudge.org == org)
+            nudges = list(session.scalars(query))
+        answered = defaultdict(lambda: [0, 0])
+        for nudge in nudges:
+            answered[(nudge.org, nudge.leader)][0] += 1
+            answered[(nudge.org, nudge.leader)][1] += nudge.answered_at is not None
+        by_unit = {(r.org, r.leader): r for r in self.goals.report(year, org)}
+        rows = []
+        for key in sorted(set(by_unit) | set(answered)):
+            report = by_unit.get(key)
+            sent, replied = answered.get(key, (0, 0))
+            rows.append(
+                {
+                    "org": key[0],
+                    "leader": key[1],
+                    "goals": report.goals if report else 0,
+                    "achieved": report.achieved if report else 0,
+                    "partly": report.partly if report else 0,
+                    "not_yet": report.not_yet if report else 0,
+                    "nudges_sent": sent,
+                    "nudges_answered": replied,
+                }
+            )
+        return rows
+
+    def stale(self, today: dt.date) -> list[dict]:
+        return [
+            {"org": org, "entry": entry, "owner": owner, "review_by": review.isoformat()}
+            for org, entry, owner, review in stale_entries(self.knowledge, today)
+        ]
+
+
+def cluster(texts: list[str]) -> list[list[int]]:
+    """Group similar texts (greedy, largest themes first); indices into `texts`."""
+    if not texts:
+        return []
+    keys = [" ".join(fold(w) for w in words(t)) for t in texts]
+    scores = process.cdist(
+        keys, keys, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=SIMILAR
+    )
+    unassigned = set(range(len(texts)))
+    themes = []
+    while unassigned:
+        members_of = {
+            i: [j for j in np.nonzero(scores[i])[0] if j in unassigned] for i in unassigned
+        }
+        centre = max(unassigned, key=lambda i: (len(members_of[i]), -i))
+        members = sorted(set(members_of[centre]) | {centre})
+        themes.append(members)
+        unassigned -= set(members)
+    return sorted(themes, key=len, reverse=True)

@@ -1,0 +1,184 @@
+"""The plain-language check of a draft: LIX with the language's bands, long sentences,
+jargon with plain alternatives, passive and nominal style, and suggestions ranked by effect.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from bot.languages import Lang
+from bot.understanding.analyse import _stemmer
+from bot.understanding.normalise import fold
+from bot.writing.glossary import Glossary, Term
+from bot.writing.lix import WORD, Lix, lix
+
+MAX_CHARS = 20_000
+LONG_SENTENCE = 25  # words
+LONGEST_SHOWN = 3
+
+PASSIVE = {
+    "da": (
+        r"\b(?:skal|kan|må|bør|vil|skulle|kunne)\s+(\w{4,}es)\b",
+        ("bedes", "anmodes", "opfordres", "indkaldes", "henvises", "afkræves"),
+    ),
+    "nb": (
+        r"\b(?:skal|kan|må|bør|vil|skulle|kunne)\s+(\w{3,}es)\b",
+        ("bes", "anmodes", "oppfordres", "innkalles", "henvises"),
+    ),
+    "sv": (
+        r"\b(?:ska|skall|kan|måste|bör|skulle|kunde)\s+(\w{3,}as)\b",
+        ("ombeds", "uppmanas", "anmodas", "kallas", "hänvisas"),
+    ),
+    "en": (r"\b(?:is|are|was|were|be|been|being)\s+(\w{3,}ed)\b", ()),
+}
+NOMINAL = {
+    "da": ("ning", "else", "tion", "hed"),
+    "sv": ("ning", "else", "tion", "het"),
+    "nb": ("ning", "else", "sjon", "het"),
+    "en": ("tion", "ment", "ance", "ence"),
+}
+
+
+@dataclass(frozen=True)
+class Jargon:
+    term: str
+    plain: str
+    position: int
+    found: str  # as written in the text
+
+
+@dataclass
+class CheckResult:
+    language: Lang
+    lix: float
+    band: str
+    sentences: int
+    words: int
+    long_words: int
+    long_word_share: float
+    longest_sentences: list[dict]
+    jargon: list[Jargon]
+    passive: list[str]
+    nominal: list[str]
+    suggestions: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["jargon"] = [
+            {"term": j.term, "plain": j.plain, "position": j.position, "found": j.found}
+            for j in self.jargon
+        ]
+        return data
+
+
+class WritingCheck:
+    def __init__(self, glossaries: dict[Lang, Glossary]):
+        self.glossaries = glossaries
+        self._single: dict[Lang, dict[str, Term]] = {}
+        self._phrases: dict[Lang, list[tuple[re.Pattern, Term]]] = {}
+        for lang, glossary in glossaries.items():
+            stem = _stemmer(lang).stemWord
+            single, phrases = {}, []
+            for term in glossary.terms:
+                if WORD.fullmatch(term.term) and " " not in term.term:
+                    single[fold(stem(fold(term.term.casefold())))] = term
+                else:
+                    pattern = r"(?<!\w)" + re.escape(term.term) + r"(?!\w)"
+                    phrases.append((re.compile(pattern, re.IGNORECASE), term))
+            self._single[lang], self._phrases[lang] = single, phrases
+
+    def check(self, text: str, lang: Lang) -> CheckResult:
+        measured = lix(text, lang)
+        jargon = self._jargon(text, lang)
+        longest = sorted(measured.sentences, key=lambda s: s.words, reverse=True)[:LONGEST_SHOWN]
+        passive = _passive(text, lang)
+        nominal = _nominal(text, lang, measured.words)
+        result = CheckResult(
+            language=lang,
+            lix=measured.score,
+            band=measured.band,
+            sentences=len(measured.sentences),
+            words=measured.words,
+            long_words=len(measured.long_words),
+            long_word_share=round(len(measured.long_words) / max(measured.words, 1), 3),
+            longest_sentences=[
+                {"words": s.words, "text": text[s.start : s.end].strip()} for s in longest
+            ],
+            jargon=jargon,
+            passive=passive,
+            nominal=nominal,
+        )
+        result.suggestions = _suggestions(result, measured)
+        return result
+
+    def _jargon(self, text: str, lang: Lang) -> list[Jargon]:
+        found: dict[str, Jargon] = {}
+        stem = _stemmer(lang).stemWord
+        single = self._single.get(lang, {})
+        for match in WORD.finditer(text):
+            term = single.get(fold(stem(fold(match.group().casefold()))))
+            if term is not None and term.term not in found:
+                found[term.term] = Jargon(term.term, term.plain, match.start(), match.group())
+        for pattern, term in self._phrases.get(lang, []):
+            match = pattern.search(text)
+            if match and term.term not in found:
+                found[term.term] = Jargon(term.term, term.plain, match.start(), match.group())
+        return sorted(found.values(), key=lambda j: j.position)
+
+
+def _passive(text: str, lang: Lang) -> list[str]:
+    pattern, words = PASSIVE[lang]
+    hits = [m.group(0) for m in re.finditer(pattern, text, re.IGNORECASE)]
+    hits += [w.group() for w in WORD.finditer(text) if w.group().casefold() in words]
+    return list(dict.fromkeys(hits))
+
+
+def _nominal(text: str, lang: Lang, words: int) -> list[str]:
+    suffixes = NOMINAL[lang]
+    hits = [w for w in WORD.findall(text) if len(w) >= 8 and w.casefold().endswith(suffixes)]
+    return list(dict.fromkeys(hits)) if len(hits) >= 3 and len(hits) >= 0.05 * words else []
+
+
+def _suggestions(result: CheckResult, measured: Lix) -> list[dict]:
+    """What would change the most first: long sentences, jargon, long words, style."""
+    found = []
+    too_long = [s for s in measured.sentences if s.words > LONG_SENTENCE]
+    if too_long:
+        found.append(
+            {
+                "kind": "split_sentences",
+                "effect": sum(s.words - 15 for s in too_long),
+                "count": len(too_long),
+                "words": max(s.words for s in too_long),
+            }
+        )
+    for item in result.jargon:
+        found.append(
+            {"kind": "replace_jargon", "effect": 5, "term": item.found, "plain": item.plain}
+        )
+    if result.long_word_share > 0.30:
+        found.append(
+            {
+                "kind": "shorter_words",
+                "effect": int(100 * result.long_word_share) - 25,
+                "share": round(100 * result.long_word_share),
+            }
+        )
+    if result.passive:
+        found.append(
+            {
+                "kind": "active_voice",
+                "effect": 4 * len(result.passive),
+                "examples": result.passive[:3],
+            }
+        )
+    if result.nominal:
+        found.append(
+            {
+                "kind": "verbs_not_nouns",
+                "effect": 3 * len(result.nominal),
+                "examples": result.nominal[:3],
+            }
+        )
+    return sorted(found, key=lambda s: s["effect"], reverse=True)
