@@ -30,3 +30,4 @@ class Settings(BaseSettings):
     )
     sla_urgent_minutes: int = Field(15, ge=1, description="an urgent ticket escalates after")
     sla_normal_working_days: int = Field(2, ge=1, description="a normal ticket escalates after")
+    retention_days: int = Field(90, ge=1, description="question texts are deleted after")

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.analytics.review import notify_stale_owners
 from bot.engine import Engine
 from bot.reminders.leadership import Leadership
 
 log = logging.getLogger("kombot.scheduler")
 
 JOB_ID = "kombot-tick"
+HOUSEKEEPING = dt.timedelta(hours=1)  # stale-entry notices and retention
 _runtime: SchedulerRuntime | None = None
 
 
@@ -34,7 +37,12 @@ def tick() -> None:
 
 class SchedulerRuntime:
     def __init__(
-        self, engine: Engine, database_url: str, interval_seconds: float = 60.0, announce=print
+        self,
+        engine: Engine,
+        database_url: str,
+        interval_seconds: float = 60.0,
+        announce=print,
+        retention_days: int = 90,
     ):
         self.engine = engine
         self.database_url = database_url
@@ -42,6 +50,8 @@ class SchedulerRuntime:
         self.leadership = Leadership(database_url)
         self.announce = announce
         self.scheduler: AsyncIOScheduler | None = None
+        self.retention_days = retention_days
+        self._housekeeping_at: dt.datetime | None = None
 
     @property
     def role(self) -> str:
@@ -50,6 +60,13 @@ class SchedulerRuntime:
     def tick(self) -> None:
         report = self.engine.reminders.run_due()
         escalated = self.engine.desk.escalate_due()
+        now = self.engine.desk.clock.now()
+        if self._housekeeping_at is None or now - self._housekeeping_at > HOUSEKEEPING:
+            notify_stale_owners(
+                self.engine.knowledge, self.engine.desk.sessions, self.engine.desk.clock
+            )
+            self.engine.records.apply_retention(self.retention_days)
+            self._housekeeping_at = now
         if report.sent or report.missed or escalated:
             log.info(
                 "tick: nudges sent=%d missed=%d skipped=%d; tickets escalated=%d",

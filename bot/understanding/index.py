@@ -135,9 +135,11 @@ class MatchIndex:
         if len(term) < 4 or term.isdigit():
             return []
         cutoff = 80 if len(term) <= 6 else 84
-        fuzzy = process.extract(term, self.vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=2)
+        fuzzy = process.extract(term, self.vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
+        # a typo rarely hits the first letter; "park" is not "spark"
+        fuzzy = [(index, score / 100.0) for word, score, index in fuzzy if word[0] == term[0]]
         if fuzzy:
-            return [(index, score / 100.0) for _, score, index in fuzzy]
+            return fuzzy[:2]
         return self._compound_parts(term)
 
     def _compound_parts(self, term: str) -> list[tuple[int, float]]:

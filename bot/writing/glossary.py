@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 
 from bot.knowledge.models import Strict
 from bot.knowledge.yamlfile import KnowledgeError, Problem, load_yaml
@@ -21,16 +21,6 @@ class Term(Strict):
 class Glossary(Strict):
     language: Lang
     terms: list[Term]
-
-    @model_validator(mode="after")
-    def _unique(self) -> Glossary:
-        seen: set[str] = set()
-        for term in self.terms:
-            key = term.term.casefold()
-            if key in seen:
-                raise ValueError(f"term '{term.term}' is listed twice")
-            seen.add(key)
-        return self
 
 
 def load_glossaries(folder: Path) -> dict[Lang, Glossary]:
@@ -56,6 +46,17 @@ def load_glossaries(folder: Path) -> dict[Lang, Glossary]:
                 message = err["msg"].removeprefix("Value error, ")
                 problems.append(doc.problem(loc, f"{where}: {message}" if where else message))
             continue
+        first: dict[str, int] = {}
+        for index, term in enumerate(glossary.terms):
+            key = term.term.casefold()
+            if key in first:
+                problems.append(
+                    doc.problem(
+                        ("terms", index, "term"),
+                        f"'{term.term}' is listed twice (first at line {first[key]})",
+                    )
+                )
+            first.setdefault(key, doc.line(("terms", index, "term")))
         if glossary.language != lang:
             problems.append(doc.problem(("language",), f"language must be '{lang}'"))
         found[lang] = glossary
