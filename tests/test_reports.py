@@ -11,6 +11,7 @@ from bot.analytics.reports import Reports, cluster
 from bot.analytics.review import notify_stale_owners
 from bot.cli import app
 from bot.storage.models import AnswerRecord, FeedbackRecord, OutboxMessage, Turn
+from bot.understanding.analyse import Analyser
 
 RM = "region-midtjylland"
 
@@ -24,7 +25,7 @@ def reports(world):
     return Reports(world.engine.knowledge, world.desk.sessions, world.engine.reminders.goals)
 
 
-def test_clustering_groups_similar_questions_into_themes():
+def test_clustering_groups_similar_questions_into_themes(knowledge):
     texts = [
         "hvor kan jeg parkere",
         "hvor kan man parkere ved hospitalet",
@@ -33,7 +34,8 @@ def test_clustering_groups_similar_questions_into_themes():
         "kantinen frokost i dag",
         "jeg har glemt mit password",
     ]
-    themes = cluster(texts)
+    analyser = Analyser(knowledge.synonyms)
+    themes = cluster([" ".join(analyser.terms(t, "da")) for t in texts])
     assert [len(t) for t in themes] == [3, 2, 1]
     assert set(themes[0]) == {0, 1, 2}
 

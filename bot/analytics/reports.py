@@ -20,7 +20,7 @@ from bot.knowledge.loader import Knowledge
 from bot.knowledge.report import stale_entries
 from bot.reminders.goals import GoalRegister
 from bot.storage.models import AnswerRecord, FeedbackRecord, Nudge, Ticket
-from bot.understanding.normalise import fold, words
+from bot.understanding.analyse import Analyser
 
 UNANSWERED = ("fallback", "suggestions")
 SIMILAR = 62  # rapidfuzz token_set_ratio at which two questions are one theme
@@ -73,7 +73,9 @@ class Reports:
         questions = [a for a in self._answers(org, since) if a.kind in UNANSWERED and a.question][
             -MAX_CLUSTERED:
         ]
-        themes = cluster([a.question for a in questions])
+        analyser = Analyser(self.knowledge.synonyms)
+        themes = cluster([" ".join(analyser.terms(a.question, a.language)) or a.question
+                          for a in questions])
         rows = []
         for members in themes[:limit]:
             row = {
@@ -165,20 +167,18 @@ class Reports:
         ]
 
 
-def cluster(texts: list[str]) -> list[list[int]]:
-    """Group similar texts (greedy, largest themes first); indices into `texts`."""
-    if not texts:
+def cluster(keys: list[str]) -> list[list[int]]:
+    """Group similar texts (greedy, largest themes first); indices into `keys`, which are
+    the texts as the analyser sees them (stemmed, without function words)."""
+    if not keys:
         return []
-    keys = [" ".join(fold(w) for w in words(t)) for t in texts]
-    scores = process.cdist(
-        keys, keys, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=SIMILAR
-    )
-    unassigned = set(range(len(texts)))
+    scores = process.cdist(keys, keys, scorer=fuzz.token_set_ratio, dtype=np.uint8,
+                           score_cutoff=SIMILAR)
+    unassigned = set(range(len(keys)))
     themes = []
     while unassigned:
-        members_of = {
-            i: [j for j in np.nonzero(scores[i])[0] if j in unassigned] for i in unassigned
-        }
+        members_of = {i: [j for j in np.nonzero(scores[i])[0] if j in unassigned]
+                      for i in unassigned}
         centre = max(unassigned, key=lambda i: (len(members_of[i]), -i))
         members = sorted(set(members_of[centre]) | {centre})
         themes.append(members)
