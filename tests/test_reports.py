@@ -29,7 +29,7 @@ def test_clustering_groups_similar_questions_into_themes(knowledge):
     texts = [
         "hvor kan jeg parkere",
         "hvor kan man parkere ved hospitalet",
-        "parkering hvor",
+        "må vi parkere ved indgangen",
         "hvad er der til frokost i kantinen",
         "kantinen frokost i dag",
         "jeg har glemt mit password",
