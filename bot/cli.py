@@ -537,6 +537,54 @@ def retention(
     )
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 3978,
+) -> None:
+    """Run the server: Slack (/slack/events), Teams (/api/messages), /healthz, /metrics."""
+    from aiohttp import web
+
+    from bot.web import ConfigurationError, create_server
+
+    settings = Settings()
+    try:
+        server = create_server(settings)
+    except ConfigurationError as exc:
+        err.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from None
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+    async def run() -> None:
+        runner = web.AppRunner(server.app())
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        loop.add_signal_handler(signal.SIGHUP, server.reload)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        socket_mode = None
+        if settings.slack_app_token and server.slack is not None:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            socket_mode = AsyncSocketModeHandler(server.slack.app, settings.slack_app_token)
+            await socket_mode.connect_async()  # one instance only: Slack picks one socket
+        print(
+            f"kombot serving on http://{host}:{port} (knowledge {server.engine.knowledge.version})",
+            flush=True,
+        )
+        await stop.wait()
+        if socket_mode is not None:
+            await socket_mode.close_async()
+        await runner.cleanup()
+
+    asyncio.run(run())
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()

@@ -17,7 +17,9 @@ def _default_dir(name: str) -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KOMBOT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="KOMBOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     org: str = Field("region-midtjylland", description="the organisation served by default")
     knowledge_dir: Path = Field(default_factory=lambda: _default_dir("knowledge"))
@@ -31,3 +33,31 @@ class Settings(BaseSettings):
     sla_urgent_minutes: int = Field(15, ge=1, description="an urgent ticket escalates after")
     sla_normal_working_days: int = Field(2, ge=1, description="a normal ticket escalates after")
     retention_days: int = Field(90, ge=1, description="question texts are deleted after")
+
+    # --- Slack (HTTP Events API; Socket Mode when an app token is set) -----------------
+    slack_bot_token: str | None = Field(
+        None, validation_alias=AliasChoices("KOMBOT_SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: str | None = Field(
+        None, validation_alias=AliasChoices("KOMBOT_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: str | None = Field(
+        None, validation_alias=AliasChoices("KOMBOT_SLACK_APP_TOKEN", "SLACK_APP_TOKEN")
+    )
+    slack_api_url: str = "https://slack.com/api/"
+    slack_workspaces: dict[str, str] = Field(
+        default_factory=dict, description="Slack team id -> org id"
+    )
+    # --- Microsoft Teams (Bot Framework) ------------------------------------------------
+    teams_app_id: str | None = Field(
+        None, validation_alias=AliasChoices("KOMBOT_TEAMS_APP_ID", "MICROSOFT_APP_ID")
+    )
+    teams_app_password: str | None = Field(
+        None, validation_alias=AliasChoices("KOMBOT_TEAMS_APP_PASSWORD", "MICROSOFT_APP_PASSWORD")
+    )
+    teams_app_type: str = "MultiTenant"
+    teams_app_tenant_id: str | None = None
+    teams_tenants: dict[str, str] = Field(
+        default_factory=dict, description="Azure AD tenant id -> org id"
+    )
+    teams_allow_no_auth: bool = Field(False, description="local testing only")

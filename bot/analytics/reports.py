@@ -74,8 +74,9 @@ class Reports:
             -MAX_CLUSTERED:
         ]
         analyser = Analyser(self.knowledge.synonyms)
-        themes = cluster([" ".join(analyser.terms(a.question, a.language)) or a.question
-                          for a in questions])
+        themes = cluster(
+            [" ".join(analyser.terms(a.question, a.language)) or a.question for a in questions]
+        )
         rows = []
         for members in themes[:limit]:
             row = {
@@ -172,13 +173,15 @@ def cluster(keys: list[str]) -> list[list[int]]:
     the texts as the analyser sees them (stemmed, without function words)."""
     if not keys:
         return []
-    scores = process.cdist(keys, keys, scorer=fuzz.token_set_ratio, dtype=np.uint8,
-                           score_cutoff=SIMILAR)
+    scores = process.cdist(
+        keys, keys, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=SIMILAR
+    )
     unassigned = set(range(len(keys)))
     themes = []
     while unassigned:
-        members_of = {i: [j for j in np.nonzero(scores[i])[0] if j in unassigned]
-                      for i in unassigned}
+        members_of = {
+            i: [j for j in np.nonzero(scores[i])[0] if j in unassigned] for i in unassigned
+        }
         centre = max(unassigned, key=lambda i: (len(members_of[i]), -i))
         members = sorted(set(members_of[centre]) | {centre})
         themes.append(members)

@@ -117,11 +117,6 @@ class Reminders:
                 if late > dt.timedelta(hours=org.plan.grace_hours):
                     nudge.status = "missed"
                     report.missed.append(nudge.key)
-                    log.warning(
-                        "nudge missed (bot down past the grace period) key=%s late=%s",
-                        nudge.key,
-                        late,
-                    )
                     continue
                 outbox.append(self._message(org, nudge, context.goals_of(nudge)))
                 nudge.status, nudge.sent_at = "sent", now
@@ -133,6 +128,13 @@ class Reminders:
                     outbox.append(escalation)
                     report.escalated.append(nudge.leader)
             enqueue_many(session, outbox, now)
+        if report.missed:
+            log.warning(
+                "%d nudge(s) missed: due longer ago than the grace period (the bot was "
+                "down); not sent. First: %s",
+                len(report.missed),
+                ", ".join(report.missed[:5]),
+            )
         return report
 
     def _message(self, org: OrgKnowledge, nudge: Nudge, goals: list[Goal]) -> dict:

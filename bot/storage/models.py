@@ -252,3 +252,18 @@ class FeedbackRecord(Base):
     language: Mapped[str] = mapped_column(String(2))
     knowledge_version: Mapped[str] = mapped_column(String(32))
     __table_args__ = (Index("ix_feedback_org_at", "org", "at"),)
+
+
+class ConversationRef(Base):
+    """Where to reach a person proactively in Teams (the tenant id kept apart: botbuilder
+    drops it when it serialises a conversation reference)."""
+
+    __tablename__ = "conversation_refs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user: Mapped[str] = mapped_column(String(255))
+    org: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[dict] = mapped_column(JSON)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (UniqueConstraint("channel", "user", name="uq_conversation_refs_user"),)

@@ -99,22 +99,30 @@ class OutboxWorker:
     def run_once(self, limit: int = 50, recipient: str | None = None) -> int:
         """Deliver what is due now; returns how many were sent."""
         sent = 0
-        for row_id in self.claim(limit, recipient):
-            with self.sessions() as session:
-                row = session.get(OutboxMessage, row_id)
-                try:
-                    self.send(row)
-                except Exception as exc:  # a channel failure must not stop the others
-                    self._failed(row_id, row.attempts, exc)
-                    continue
-            with self.sessions.begin() as session:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row_id)
-                    .values(status="sent", sent_at=self.clock.now(), lease_until=None)
-                )
+        for row in self.rows(self.claim(limit, recipient)):
+            try:
+                self.send(row)
+            except Exception as exc:  # a channel failure must not stop the others
+                self.failed(row, exc)
+                continue
+            self.sent(row.id)
             sent += 1
         return sent
+
+    def rows(self, ids: list[int]) -> list[OutboxMessage]:
+        with self.sessions() as session:
+            return [session.get(OutboxMessage, row_id) for row_id in ids]
+
+    def sent(self, row_id: int) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(status="sent", sent_at=self.clock.now(), lease_until=None)
+            )
+
+    def failed(self, row: OutboxMessage, exc: Exception) -> None:
+        self._failed(row.id, row.attempts, exc)
 
     def _failed(self, row_id: int, attempts: int, exc: Exception) -> None:
         now = self.clock.now()

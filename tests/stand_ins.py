@@ -1,0 +1,111 @@
+"""Loopback stand-ins for the Slack Web API and the Bot Framework connector, recording
+what the bot sent (bolt-python's tests/mock_web_api_server, on an ephemeral port)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+
+from aiohttp import web
+
+
+class Recorder:
+    """An aiohttp app on 127.0.0.1:<ephemeral> that records requests."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self, app: web.Application) -> None:
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = self.runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/"
+
+    async def stop(self) -> None:
+        if self.runner:
+            await self.runner.cleanup()
+
+    def called(self, name: str) -> list[dict]:
+        return [body for path, body in self.calls if path == name]
+
+    async def wait_for(self, name: str, count: int = 1, seconds: float = 15) -> list[dict]:
+        for _ in range(int(seconds * 20)):
+            if len(self.called(name)) >= count:
+                return self.called(name)
+            await asyncio.sleep(0.05)
+        raise AssertionError(
+            f"{name} called {len(self.called(name))} times, wanted {count}: "
+            f"{[p for p, _ in self.calls]}"
+        )
+
+
+class SlackApi(Recorder):
+    """auth.test, chat.postMessage, users.info, views.publish, and response_url."""
+
+    def __init__(self, emails: dict[str, str]):
+        super().__init__()
+        self.emails = emails
+        self.rate_limit_next = 0  # answer the next N chat.postMessage calls with 429
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self.api)
+        app.router.add_post("/respond/{tail:.*}", self.respond)
+        return app
+
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        raw = await request.text()
+        if request.content_type == "application/json":
+            body = json.loads(raw or "{}")
+        else:
+            body = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+        if method == "chat.postMessage" and self.rate_limit_next:
+            self.rate_limit_next -= 1
+            self.calls.append(("429", body))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
+        self.calls.append((method, body))
+        if method == "auth.test":
+            return web.json_response(
+                {
+                    "ok": True,
+                    "user_id": "UBOT",
+                    "bot_id": "BBOT",
+                    "team_id": "T0001",
+                    "team": "test",
+                    "user": "kombot",
+                }
+            )
+        if method == "users.info":
+            email = self.emails.get(body.get("user"), "unknown@example.org")
+            return web.json_response(
+                {"ok": True, "user": {"id": body.get("user"), "profile": {"email": email}}}
+            )
+        return web.json_response(
+            {"ok": True, "ts": "1700000000.000100", "channel": body.get("channel", "D1")}
+        )
+
+    async def respond(self, request: web.Request) -> web.Response:
+        self.calls.append(("response_url", await request.json()))
+        return web.Response(text="ok")
+
+
+class BotConnector(Recorder):
+    """The Bot Framework connector: replies, proactive messages, updates."""
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self.record)
+        return app
+
+    async def record(self, request: web.Request) -> web.Response:
+        body = await request.json() if request.can_read_body else {}
+        self.calls.append((request.method, body))
+        return web.json_response({"id": f"activity-{len(self.calls)}"})
