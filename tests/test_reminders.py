@@ -114,9 +114,7 @@ def test_nudge_missed_beyond_the_grace_period_is_reported_not_sent(world, caplog
     assert o.key in report.missed
     assert o.key not in report.sent
     assert world.engine.reminders.statuses(RM, o.year)[o.key].status == "missed"
-    assert any(
-        "nudge(s) missed" in r.getMessage() and o.key in r.getMessage() for r in caplog.records
-    )
+    assert any("nudge(s) missed" in r.getMessage() for r in caplog.records)
 
 
 def test_leader_answers_in_chat_goals_are_recorded_and_reported(world):
