@@ -7,9 +7,11 @@ import csv
 import datetime as dt
 import json
 import logging
+import os
 import signal
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -93,6 +95,18 @@ def kb_check(org: OrgOption = None) -> None:
             f"past review: {org_id} {entry_id} (owner {owner}, review by {review_by})", markup=False
         )
     out.print(f"{len(knowledge.intents)} intents; knowledge OK.")
+
+
+@kb_app.command("reload")
+def kb_reload(pid: Annotated[int, typer.Argument(help="process id of `kombot serve`")]) -> None:
+    """Check the knowledge, then tell a running server to reload it (SIGHUP)."""
+    _knowledge(Settings())  # a broken edit stops here, with file and line
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        err.print(f"no process {pid}", style="red")
+        raise typer.Exit(2) from None
+    Console().print(f"knowledge is valid; asked process {pid} to reload it", markup=False)
 
 
 @app.command()
@@ -563,6 +577,9 @@ def serve(
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         loop = asyncio.get_running_loop()
+        # Few answer threads: each holds the GIL while it matches, and the event loop that
+        # acknowledges Slack and Teams must not queue behind many of them (bench/http_load).
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.worker_threads))
         stop = asyncio.Event()
         loop.add_signal_handler(signal.SIGHUP, server.reload)
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -61,3 +61,10 @@ class Settings(BaseSettings):
         default_factory=dict, description="Azure AD tenant id -> org id"
     )
     teams_allow_no_auth: bool = Field(False, description="local testing only")
+    worker_threads: int = Field(
+        1,
+        ge=1,
+        le=32,
+        description="threads that compute answers "
+        "in `kombot serve`; more raise throughput and ack latency",
+    )

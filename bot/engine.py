@@ -62,6 +62,7 @@ class Engine:
         self.understanding = Understanding(knowledge)
         self.writing = WritingCheck(knowledge.glossaries)
         self.max_message_chars = max_message_chars
+        self.reload: Callable[[Turn], Reply] | None = None  # set by the server
 
     def warm(self, org_id: str) -> None:
         """Build the org's index now rather than on its first question."""
@@ -128,6 +129,8 @@ class Engine:
         return replies
 
     def _respond(self, turn: Turn, detected) -> list[Reply]:
+        if self.reload is not None and _is_reload(turn):
+            return [self.reload(turn)]
         if turn.incoming.action is not None:
             return actions.handle(turn, turn.incoming.action)
         limit = self.max_message_chars
@@ -151,3 +154,21 @@ class Engine:
         if decision.kind == "suggestions":
             return [answer.suggestions(turn, decision.suggestions, decision.confidence)]
         return [answer.fallback(turn, decision.confidence)]
+
+
+RELOAD_COMMANDS = {
+    "reload knowledge",
+    "genindlæs viden",
+    "ladda om kunskapen",
+    "last inn kunnskapen på nytt",
+    "kb reload",
+}
+
+
+def _is_reload(turn: Turn) -> bool:
+    """An admin's chat command to reload the knowledge without a restart."""
+    return (
+        turn.incoming.action is None
+        and turn.text.strip().casefold() in RELOAD_COMMANDS
+        and turn.user in turn.org.directory.admins()
+    )

@@ -26,6 +26,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.yamlfile import KnowledgeError
 from bot.metrics import Metrics
 from bot.reminders.scheduler import SchedulerRuntime
+from bot.replies import Reply
 from bot.storage.models import OutboxMessage, Ticket
 from bot.storage.outbox import OutboxWorker, enqueue_many
 
@@ -59,6 +60,8 @@ class Server:
         )
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self.last_reload_error = ""
+        engine.reload = self.reload_from_chat
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._measure])
@@ -175,6 +178,23 @@ class Server:
         raise NoRoute(f"no Teams conversation or Slack id for {row.recipient}")
 
     # --- knowledge reload ------------------------------------------------------------------
+    def reload_from_chat(self, turn) -> Reply:
+        ok = self.reload()
+        lang = turn.lang
+        if ok:
+            return Reply(
+                "notice",
+                self.engine.knowledge.message(
+                    "reloaded", lang, version=self.engine.knowledge.version
+                ),
+                lang,
+            )
+        return Reply(
+            "notice",
+            turn.knowledge.message("reload_failed", lang, problems=self.last_reload_error[:2500]),
+            lang,
+        )
+
     def reload(self) -> bool:
         """Swap in freshly loaded knowledge; keep serving the old one if it is broken."""
         try:
@@ -185,9 +205,12 @@ class Server:
                 self.engine.knowledge.version,
                 exc,
             )
+            self.last_reload_error = str(exc)
             self._tell_admins(str(exc))
             return False
         self.engine = build_engine(knowledge, self.settings, clock=self.engine.desk.clock)
+        self.engine.warm(self.settings.org)
+        self.engine.reload = self.reload_from_chat
         self.scheduler.engine = self.engine
         log.info("knowledge reloaded: %s", knowledge.version)
         return True
@@ -234,4 +257,8 @@ def check_configuration(settings: Settings) -> None:
 
 def create_server(settings: Settings, scheduler_interval: float = 60.0) -> Server:
     knowledge = load_knowledge(settings.knowledge_dir, settings.intents_dir)
-    return Server(settings, build_engine(knowledge, settings), scheduler_interval)
+    engine = build_engine(knowledge, settings)
+    served = {settings.org, *settings.slack_workspaces.values(), *settings.teams_tenants.values()}
+    for org in sorted(served & set(knowledge.orgs)):
+        engine.warm(org)  # index now, not on the first question
+    return Server(settings, engine, scheduler_interval)

@@ -374,3 +374,42 @@ def test_health_and_metrics(knowledge, db_url):
 def test_server_refuses_to_start_without_teams_authentication(knowledge):
     with pytest.raises(ConfigurationError, match="KOMBOT_TEAMS_ALLOW_NO_AUTH"):
         Server(Settings(database_url="sqlite://"), None)
+
+
+def test_slash_command_and_app_home(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            employee, _ = slack_people(knowledge)
+            body = urllib.parse.urlencode(
+                {
+                    "command": "/kom",
+                    "text": "hvad er LIX",
+                    "user_id": employee.slack_id,
+                    "team_id": "T0001",
+                    "channel_id": "C1",
+                    "trigger_id": "9.9.9",
+                    "response_url": f"{stack.slack_api.url}respond/cmd",
+                }
+            )
+            assert (await stack.slack(body, "application/x-www-form-urlencoded")).status == 200
+            [answer] = await stack.slack_api.wait_for("response_url")
+            assert answer["response_type"] == "ephemeral"
+            assert "LIX" in answer["text"]
+            home = json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T0001",
+                    "event_id": "EvH",
+                    "event": {"type": "app_home_opened", "user": employee.slack_id, "tab": "home"},
+                }
+            )
+            await stack.slack(home, "application/json")
+            [published] = await stack.slack_api.wait_for("views.publish")
+            view = (
+                published["view"]
+                if isinstance(published["view"], dict)
+                else json.loads(published["view"])
+            )
+            assert view["type"] == "home"
+
+    run(scenario())

@@ -1,8 +1,8 @@
 """Slack: translate events into `Incoming`, replies into Block Kit. Nothing else.
 
 slack-bolt's AsyncApp verifies signatures (401 on a forged or stale request), acks within
-three seconds and runs the handler after; re-delivered events are recognised in the
-database by their event id, so any replica can receive the retry.
+three seconds and runs the handler after; the event id is the message id the engine
+deduplicates on in the database, before any work, so any replica can receive the retry.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -22,7 +21,6 @@ from bot.channels import actions
 from bot.config import Settings
 from bot.engine import Engine
 from bot.replies import Choice, Incoming, Reply
-from bot.storage.inbound import first_delivery
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.slack")
@@ -92,19 +90,6 @@ class SlackChannel:
     def _register(self) -> None:
         app = self.app
 
-        @app.middleware
-        async def deduplicate(body, next):  # bolt passes arguments by name
-            event_id = body.get("event_id")
-            if event_id:
-                engine = self.engine()
-                key = f"slack-event:{body.get('team_id')}:{event_id}"
-                fresh = await asyncio.to_thread(
-                    first_delivery, engine.desk.sessions, key, engine.desk.clock.now()
-                )
-                if not fresh:
-                    return BoltResponse(status=200, body="")  # a retry: acknowledged, ignored
-            return await next()
-
         @app.event("message")
         async def on_message(event, body, say):
             if event.get("bot_id") or event.get("subtype") or event.get("channel_type") != "im":
@@ -120,7 +105,9 @@ class SlackChannel:
         @app.event("app_mention")
         async def on_mention(event, body):
             text = MENTION.sub("", event.get("text", "")).strip()
-            replies = await self._handle(body, event["user"], text, message_id=event["ts"])
+            replies = await self._handle(
+                body, event["user"], text, message_id=body.get("event_id") or event["ts"]
+            )
             await self._post(event["channel"], replies, thread_ts=event.get("ts"))
 
         @app.command("/kom")

@@ -21,6 +21,8 @@ def make_engine(url: str) -> Engine:
             cursor = connection.cursor()
             if ":memory:" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: durable against a crash of the process (not of the OS)
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
