@@ -84,7 +84,7 @@ def synthetic(knowledge: Knowledge, size: int, rng: random.Random) -> Knowledge:
             review_by=template.review_by,
             layer="common",
         )
-    org = OrgKnowledge(shipped.org, entries, shipped.directory)
+    org = OrgKnowledge(shipped.org, entries, shipped.directory, shipped.plan)
     return Knowledge(
         {ORG: org}, knowledge.intents, knowledge.messages, knowledge.synonyms, f"synthetic-{size}"
     )
