@@ -23,6 +23,14 @@ def ask_for_leaflet(world, who=EMPLOYEE):
     return employee
 
 
+def file_leaflet(world, who=EMPLOYEE):
+    """Ask for a leaflet, give the area, press Send: RM-2026-0001 to the patients function."""
+    employee = ask_for_leaflet(world, who)
+    employee.press(directory(world).areas[0].name["da"])
+    employee.press("Send")
+    return employee
+
+
 def test_unknown_employee_is_asked_for_the_area_once_then_sees_the_preview(world):
     employee = ask_for_leaflet(world)
     assert "Hvilket område arbejder du i?" in employee.text
@@ -43,9 +51,7 @@ def test_request_is_routed_to_the_expert_function_with_the_reason(world):
 
 
 def test_confirmed_request_becomes_a_ticket_and_the_function_is_told(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    employee = file_leaflet(world)
     assert "Sendt som RM-2026-0001" in employee.text
     delivered = world.deliver()
     members = directory(world).function("patients").members
@@ -89,9 +95,7 @@ def test_redelivered_message_gets_one_reply_and_one_ticket(world):
 
 
 def test_whole_flow_adviser_claims_and_resolves_requester_hears_back(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    file_leaflet(world)
     adviser_email, payload = world.deliver()[0]
     adviser = world.person(adviser_email)
     adviser.click(payload, "Tag sagen")
@@ -111,9 +115,7 @@ def test_whole_flow_adviser_claims_and_resolves_requester_hears_back(world):
 
 
 def test_second_adviser_is_told_who_has_it(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    file_leaflet(world)
     deliveries = world.deliver()
     (first, payload1), (second, payload2) = deliveries[:2]
     world.person(first).click(payload1, "Tag sagen")
@@ -124,9 +126,7 @@ def test_second_adviser_is_told_who_has_it(world):
 
 
 def test_rights_outsiders_are_refused_and_nothing_changes(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    file_leaflet(world)
     adviser_email, payload = world.deliver()[0]
     outsider = world.person("someone.else@rm.example.org")
     outsider.click(payload, "Tag sagen")
@@ -140,9 +140,7 @@ def test_rights_outsiders_are_refused_and_nothing_changes(world):
 
 
 def test_resolving_someone_elses_ticket_and_claiming_a_resolved_one(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    file_leaflet(world)
     deliveries = world.deliver()
     (first, payload1), (second, payload2) = deliveries[:2]
     world.person(first).click(payload1, "Tag sagen")
@@ -168,9 +166,7 @@ def routing_action(name, value):
 
 
 def test_reassign_goes_to_the_new_person_and_the_requester_is_told(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    file_leaflet(world)
     adviser_email, payload = world.deliver()[0]
     adviser = world.person(adviser_email)
     adviser.click(payload, "Send videre")
@@ -183,9 +179,7 @@ def test_reassign_goes_to_the_new_person_and_the_requester_is_told(world):
 
 
 def test_reassign_to_someone_not_in_the_directory_changes_nothing(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    file_leaflet(world)
     adviser_email, _ = world.deliver()[0]
     adviser = world.person(adviser_email)
     adviser.act(routing_action("reassign_to", "RM-2026-0001:ghost@rm.example.org"))
@@ -219,9 +213,7 @@ def test_claimed_ticket_does_not_escalate(world):
 
 
 def test_normal_ticket_escalates_after_two_working_days_to_the_head(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    file_leaflet(world)
     world.deliver()
     world.clock.advance(days=1, hours=23)  # Thursday morning: one working day
     assert world.desk.escalate_due() == 0
@@ -243,9 +235,7 @@ def test_outbox_row_survives_a_crash_and_is_delivered_once(world, knowledge, db_
 
 
 def test_failed_delivery_is_retried_with_backoff(world):
-    ask = ask_for_leaflet(world)
-    ask.press(directory(world).areas[0].name["da"])
-    ask.press("Send")
+    file_leaflet(world)
     failures = []
 
     def broken(row):
@@ -291,9 +281,7 @@ def test_press_in_nordjylland_goes_to_politisk_sekretariat(knowledge):
 
 
 def test_worker_killed_while_sending_delivers_again_after_the_lease(world):
-    ask = ask_for_leaflet(world)
-    ask.press(directory(world).areas[0].name["da"])
-    ask.press("Send")
+    file_leaflet(world)
     claimed = world.worker.claim(limit=10)  # the worker takes the rows... and dies here
     assert claimed
     assert world.deliver() == []  # leased to the dead worker
@@ -304,9 +292,7 @@ def test_worker_killed_while_sending_delivers_again_after_the_lease(world):
 
 
 def test_requester_can_cancel_an_open_request(world):
-    employee = ask_for_leaflet(world)
-    employee.press(directory(world).areas[0].name["da"])
-    employee.press("Send")
+    employee = file_leaflet(world)
     employee.say("hvad er status på min henvendelse")
     assert "RM-2026-0001 · åben" in employee.text
     employee.press("Annullér RM-2026-0001")

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.text import Text
 
+from bot.channels import actions
 from bot.engine import Engine
-from bot.replies import Action, Choice, Incoming, Reply
+from bot.replies import Action, Incoming, Reply
 from bot.storage.models import OutboxMessage
 from bot.storage.outbox import OutboxWorker
 
@@ -44,9 +45,7 @@ def render(
 
 
 def notification(row: OutboxMessage) -> Reply:
-    payload = row.payload
-    choices = [Choice(c["label"], Action(**c["action"])) for c in payload.get("choices", [])]
-    return Reply("notice", f"🔔 {payload['text']}", payload.get("language", "en"), choices=choices)
+    return actions.payload_reply(row.payload, prefix="🔔 ")
 
 
 def chat(

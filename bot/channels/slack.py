@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels import actions
 from bot.config import Settings
 from bot.engine import Engine
-from bot.replies import Choice, Incoming, Reply
+from bot.replies import Incoming, Reply
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.slack")
@@ -192,21 +192,7 @@ class SlackChannel:
         return next((sid for sid, email in self._emails.items() if email == row.recipient), None)
 
     async def deliver(self, slack_user: str, row: OutboxMessage) -> None:
-        payload = row.payload
-        choices = [
-            Choice(
-                c["label"],
-                actions.decode(
-                    {
-                        "n": c["action"]["name"],
-                        "v": c["action"]["value"],
-                        "l": c["action"].get("lang"),
-                    }
-                ),
-            )
-            for c in payload.get("choices", [])
-        ]
-        reply = Reply("notice", payload["text"], payload.get("language", "en"), choices=choices)
+        reply = actions.payload_reply(row.payload)
         await self.client.chat_postMessage(
             channel=slack_user, text=fallback_text([reply]), blocks=blocks([reply])
         )

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from bot.channels import actions
 from bot.config import Settings
 from bot.engine import Engine
-from bot.replies import Choice, Incoming, Reply
+from bot.replies import Incoming, Reply
 from bot.storage.models import ConversationRef, OutboxMessage
 
 log = logging.getLogger("kombot.teams")
@@ -198,25 +198,7 @@ class TeamsChannel:
     async def deliver(self, target: ConversationRef, row: OutboxMessage) -> None:
         reference = ConversationReference().deserialize(target.reference)
         reference.conversation.tenant_id = target.tenant_id
-        payload = row.payload
-        reply = Reply(
-            "notice",
-            payload["text"],
-            payload.get("language", "en"),
-            choices=[
-                Choice(
-                    c["label"],
-                    actions.decode(
-                        {
-                            "n": c["action"]["name"],
-                            "v": c["action"]["value"],
-                            "l": c["action"].get("lang"),
-                        }
-                    ),
-                )
-                for c in payload.get("choices", [])
-            ],
-        )
+        reply = actions.payload_reply(row.payload)
 
         async def send(turn_context: TurnContext) -> None:
             await turn_context.send_activity(
