@@ -17,6 +17,8 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich import box
 from rich.console import Console
 from rich.progress import track
@@ -561,7 +563,23 @@ def serve(
 
     from bot.web import ConfigurationError, create_server
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            err.print(
+                f"configuration: {'.'.join(map(str, error['loc']))}: {error['msg']}",
+                style="red",
+                markup=False,
+            )
+        raise typer.Exit(2) from None
+    except SettingsError as exc:  # e.g. KOMBOT_SLACK_WORKSPACES that is not JSON
+        err.print(
+            f'configuration: {exc} (mappings are JSON, e.g. \'{{"T0123": "region-nordjylland"}}\')',
+            style="red",
+            markup=False,
+        )
+        raise typer.Exit(2) from None
     try:
         server = create_server(settings)
     except ConfigurationError as exc:

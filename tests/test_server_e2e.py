@@ -413,3 +413,64 @@ def test_slash_command_and_app_home(knowledge, db_url):
             assert view["type"] == "home"
 
     run(scenario())
+
+
+def test_did_you_mean_then_a_choice_over_slack(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            employee, _ = slack_people(knowledge)
+            await stack.dm(employee.slack_id, "presse", "EvD")
+            [suggested] = await stack.slack_api.wait_for("chat.postMessage")
+            suggested = blocks_of(suggested)
+            assert "Mente du" in suggested["text"]
+            labels = [
+                e["text"]["text"]
+                for b in suggested["blocks"]
+                if b["type"] == "actions"
+                for e in b["elements"]
+            ]
+            assert labels[-1] == "Ingen af dem" and 2 <= len(labels) <= 4
+            await stack.click(employee.slack_id, button(suggested, labels[0]))
+            [chosen] = await stack.slack_api.wait_for("response_url")
+            assert labels[0] in json.dumps(chosen, ensure_ascii=False)
+
+    run(scenario())
+
+
+def test_markup_from_users_is_escaped_in_block_kit():
+    from bot.channels.slack import blocks
+    from bot.replies import Reply
+
+    [section] = blocks([Reply("notice", "«<!channel> <@U123> <http://evil|klik>»", "da")])
+    text = section["text"]["text"]
+    assert "<!channel>" not in text and "<@U123>" not in text and "<http" not in text
+    assert "&lt;!channel&gt;" in text
+
+
+def test_app_home_shows_a_leaders_goals(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            directory = knowledge.org(RM).directory
+            leader = next(
+                directory.person(le.email)
+                for le in directory.leaders
+                if directory.person(le.email).slack_id
+            )
+            home = json.dumps(
+                {
+                    "type": "event_callback",
+                    "team_id": "T0001",
+                    "event_id": "EvL",
+                    "event": {"type": "app_home_opened", "user": leader.slack_id},
+                }
+            )
+            await stack.slack(home, "application/json")
+            [published] = await stack.slack_api.wait_for("views.publish")
+            view = (
+                published["view"]
+                if isinstance(published["view"], dict)
+                else json.loads(published["view"])
+            )
+            assert "Kommunikationsmål for" in json.dumps(view, ensure_ascii=False)
+
+    run(scenario())

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels import actions
 from bot.config import Settings
 from bot.engine import Engine
-from bot.replies import Incoming, Reply
+from bot.replies import Action, Incoming, Reply
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.slack")
@@ -178,7 +178,9 @@ class SlackChannel:
             )
 
     async def _publish_home(self, body: dict, slack_user: str) -> None:
+        """App Home: my requests and queue, and, for a leader, my goals and reminders."""
         replies = await self._handle(body, slack_user, "mine sager")
+        replies += await self._handle(body, slack_user, "", action=Action("goals_show", "", None))
         await self.client.views_publish(
             user_id=slack_user, view={"type": "home", "blocks": blocks(replies)}
         )
