@@ -1,0 +1,44 @@
+"""`kombot kb`: validate the knowledge, ask a server to reload it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.commands.common import (
+    OrgOption,
+    err,
+    load_or_exit,
+)
+from bot.config import Settings
+from bot.knowledge.report import stale_entries, summary_table
+
+
+def kb_check(org: OrgOption = None) -> None:
+    """Validate knowledge/ and intents/; print a summary per organisation."""
+    settings = Settings()
+    knowledge = load_or_exit(settings, only_org=org)
+    today = dt.date.today()
+    out = Console()
+    out.print(summary_table(knowledge, today))
+    for org_id, entry_id, owner, review_by in stale_entries(knowledge, today):
+        out.print(
+            f"past review: {org_id} {entry_id} (owner {owner}, review by {review_by})", markup=False
+        )
+    out.print(f"{len(knowledge.intents)} intents; knowledge OK.")
+
+
+def kb_reload(pid: Annotated[int, typer.Argument(help="process id of `kombot serve`")]) -> None:
+    """Check the knowledge, then tell a running server to reload it (SIGHUP)."""
+    load_or_exit(Settings())  # a broken edit stops here, with file and line
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except ProcessLookupError:
+        err.print(f"no process {pid}", style="red")
+        raise typer.Exit(2) from None
+    Console().print(f"knowledge is valid; asked process {pid} to reload it", markup=False)
