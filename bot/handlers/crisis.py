@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.handlers import intent_reply
 from bot.handlers.turn import Turn
 from bot.replies import Reply
-from bot.tickets import routing
+from bot.tickets import notices, routing
 
 FIRST_STEPS = ("crisis.press_preparedness_group",)
 SUBJECT_CHARS = 300
@@ -42,8 +42,8 @@ def _alert(turn: Turn) -> str:
     )
     return turn.msg(
         "crisis_alerted",
-        name=desk.name(org, route.assignee),
+        name=notices.person_name(org, route.assignee),
         ticket=ticket.human_id,
         minutes=desk.urgent_minutes,
-        backup=desk.name(org, org.directory.on_duty.backup),
+        backup=notices.person_name(org, org.directory.on_duty.backup),
     )

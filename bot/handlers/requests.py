@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from bot.handlers.turn import Turn
 from bot.replies import Action, Choice, Reply
-from bot.tickets import routing
-from bot.tickets.desk import reason_text
+from bot.tickets import notices, routing
 from bot.tickets.routing import Route
 
 SUBJECT_CHARS = 300
@@ -64,8 +63,8 @@ def ask_area(turn: Turn, purpose: str) -> Reply:
 
 
 def preview(turn: Turn, draft_id: str, route: Route, subject: str) -> Reply:
-    name = turn.desk.route_name(turn.org, route, turn.lang)
-    reason = reason_text(turn.desk, turn.org, route, turn.lang)
+    name = notices.route_name(turn.org, route, turn.lang)
+    reason = notices.reason_text(turn.knowledge, turn.org, route, turn.lang)
     choices = [
         Choice(turn.msg("send"), Action("confirm", draft_id, turn.lang)),
         Choice(turn.msg("cancel"), Action("drop", draft_id, turn.lang)),
@@ -101,7 +100,7 @@ def on_confirm(turn: Turn, draft_id: str) -> list[Reply]:
     ticket, _ = turn.desk.file(
         turn.org, draft.requester, draft.id, route, draft.subject, draft.body, draft.language
     )
-    name = turn.desk.route_name(turn.org, route, turn.lang)
+    name = notices.route_name(turn.org, route, turn.lang)
     return [Reply("notice", turn.msg("ticket_filed", ticket=ticket.human_id, name=name), turn.lang)]
 
 

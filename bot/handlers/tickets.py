@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.handlers.turn import Turn
 from bot.replies import Action, Choice, Reply
 from bot.storage.models import Ticket
+from bot.tickets import notices
 
 ADVISER_ACTIONS = ("claim", "resolve", "reassign")
 
@@ -36,7 +37,7 @@ def _line(turn: Turn, ticket: Ticket) -> str:
     urgent = turn.msg("urgent_prefix") if ticket.priority == "urgent" else ""
     return (
         f"• {urgent}{ticket.human_id} · {turn.msg('state_' + ticket.state)} · "
-        f"{turn.desk.name(turn.org, ticket.assignee)} · {ticket.subject[:80]}"
+        f"{notices.person_name(turn.org, ticket.assignee)} · {ticket.subject[:80]}"
     )
 
 
@@ -82,7 +83,8 @@ def _choose_assignee(turn: Turn, human_id: str) -> Reply:
     )
     choices = [
         Choice(
-            turn.desk.name(turn.org, email), Action("reassign_to", f"{human_id}:{email}", turn.lang)
+            notices.person_name(turn.org, email),
+            Action("reassign_to", f"{human_id}:{email}", turn.lang),
         )
         for email in advisers
         if email != turn.user

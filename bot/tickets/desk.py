@@ -19,8 +19,7 @@ from bot.directory.models import Directory
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
 from bot.storage.models import Draft, PersonRecord, Ticket, TicketCounter, TicketEvent, Turn
-from bot.storage.outbox import enqueue
-from bot.tickets import routing, sla
+from bot.tickets import notices, routing, sla
 from bot.tickets.routing import Route
 
 OPEN_STATES = ("open", "claimed")
@@ -201,12 +200,20 @@ class Desk:
             if not won:
                 if ticket.state == "claimed":
                     return Outcome(
-                        False, "claimed_by_other", {"name": self.name(org, ticket.assignee)}, ticket
+                        False,
+                        "claimed_by_other",
+                        {"name": notices.person_name(org, ticket.assignee)},
+                        ticket,
                     )
                 return Outcome(False, "not_open", {"state": ticket.state}, ticket)
             self._event(session, ticket, actor, "claimed")
             self._notify(
-                session, org, ticket, ticket.requester, "notify_claimed", name=self.name(org, actor)
+                session,
+                org,
+                ticket,
+                ticket.requester,
+                "notify_claimed",
+                name=notices.person_name(org, actor),
             )
             return Outcome(True, "claimed_ok", {}, ticket)
 
@@ -227,7 +234,7 @@ class Desk:
                 return Outcome(False, "unknown_person", {"person": to}, ticket)
             if ticket.state == "claimed" and not self._may_override(org, ticket, actor):
                 return Outcome(
-                    False, "not_yours", {"name": self.name(org, ticket.assignee)}, ticket
+                    False, "not_yours", {"name": notices.person_name(org, ticket.assignee)}, ticket
                 )
             now = self.clock.now()
             ticket.state, ticket.assignee, ticket.claimed_at = "open", to.lower(), None
@@ -235,9 +242,14 @@ class Desk:
             self._event(session, ticket, actor, "reassigned", to)
             self._notify_new(session, org, ticket, to.lower())
             self._notify(
-                session, org, ticket, ticket.requester, "notify_reassigned", name=self.name(org, to)
+                session,
+                org,
+                ticket,
+                ticket.requester,
+                "notify_reassigned",
+                name=notices.person_name(org, to),
             )
-            return Outcome(True, "reassigned_ok", {"name": self.name(org, to)}, ticket)
+            return Outcome(True, "reassigned_ok", {"name": notices.person_name(org, to)}, ticket)
 
     def escalate_due(self) -> int:
         """Pass on every open ticket past its deadline; durable, so restarts lose nothing."""
@@ -263,7 +275,7 @@ class Desk:
                         ticket,
                         target,
                         "escalated_to_you",
-                        actions=True,
+                        buttons=True,
                         subject=ticket.subject,
                     )
                 if targets:
@@ -273,7 +285,7 @@ class Desk:
                         ticket,
                         ticket.requester,
                         "notify_escalated",
-                        name=self.name(org, targets[0]),
+                        name=notices.person_name(org, targets[0]),
                     )
                 escalated += 1
         return escalated
@@ -337,18 +349,6 @@ class Desk:
                 query = query.where(Ticket.org == org_id)
             return list(session.scalars(query))
 
-    def name(self, org: OrgKnowledge, email: str | None, lang: Lang | None = None) -> str:
-        if email is None:
-            return "–"
-        person = org.directory.person(email)
-        return person.name if person else email
-
-    def route_name(self, org: OrgKnowledge, route: Route, lang: Lang) -> str:
-        if route.assignee:
-            return self.name(org, route.assignee)
-        function = org.directory.function(route.function or "")
-        return _text(function.name, lang, org) if function else org.org.name
-
     # --- inside ----------------------------------------------------------------------------
     def _close(self, org, human_id, actor, state, ok_key, notify_key) -> Outcome:
         with self.sessions.begin() as session:
@@ -366,14 +366,19 @@ class Desk:
                 and not self._may_override(org, ticket, actor)
             ):
                 return Outcome(
-                    False, "not_yours", {"name": self.name(org, ticket.assignee)}, ticket
+                    False, "not_yours", {"name": notices.person_name(org, ticket.assignee)}, ticket
                 )
             ticket.state = state
             ticket.resolved_at = self.clock.now()
             self._event(session, ticket, actor, state)
             if actor != ticket.requester:
                 self._notify(
-                    session, org, ticket, ticket.requester, notify_key, name=self.name(org, actor)
+                    session,
+                    org,
+                    ticket,
+                    ticket.requester,
+                    notify_key,
+                    name=notices.person_name(org, actor),
                 )
             return Outcome(True, ok_key, {}, ticket)
 
@@ -457,81 +462,18 @@ class Desk:
         session.flush()
         return event
 
-    def _notify_new(self, session, org, ticket, recipient) -> None:
-        lang = self._lang_of(org, recipient)
-        reason_route = Route(
-            ticket.reason, ticket.assignee, ticket.function, ticket.priority, ticket.requester_area
-        )
-        area = org.directory.area(ticket.requester_area or "")
-        self._notify(
+    def _notify(self, session, org, ticket, recipient, key, buttons=False, **values) -> None:
+        notices.notify(
+            self.knowledge,
             session,
             org,
             ticket,
             recipient,
-            "new_ticket",
-            actions=True,
-            requester=self.name(org, ticket.requester),
-            area=_text(area.name, lang, org) if area else "–",
-            subject=ticket.subject,
-            reason=reason_text(self, org, reason_route, lang),
+            key,
+            self.clock.now(),
+            buttons=buttons,
+            **values,
         )
 
-    def _notify(self, session, org, ticket, recipient, key, actions=False, **values) -> None:
-        lang = self._lang_of(org, recipient)
-        text = self.knowledge.message(key, lang, ticket=ticket.human_id, **values)
-        if ticket.priority == "urgent" and actions:
-            text = self.knowledge.message("urgent_prefix", lang) + text
-        choices = []
-        if actions:
-            choices = [
-                {
-                    "label": self.knowledge.message(name, lang),
-                    "action": {"name": name, "value": ticket.human_id, "lang": lang},
-                }
-                for name in ("claim", "resolve", "reassign")
-            ]
-        last = session.scalar(
-            select(TicketEvent.id)
-            .where(TicketEvent.ticket_id == ticket.id)
-            .order_by(TicketEvent.id.desc())
-            .limit(1)
-        )
-        enqueue(
-            session,
-            key=f"ticket:{ticket.human_id}:{last}:{key}:{recipient}",
-            org=org.id,
-            recipient=recipient,
-            payload={"text": text, "choices": choices, "language": lang, "ticket": ticket.human_id},
-            now=self.clock.now(),
-        )
-
-    def _lang_of(self, org: OrgKnowledge, email: str) -> Lang:
-        person = org.directory.person(email)
-        return person.language if person and person.language else org.org.language
-
-
-def _text(texts: dict, lang: Lang, org: OrgKnowledge) -> str:
-    return (
-        texts.get(lang)
-        or texts.get(org.org.language)
-        or texts.get("en")
-        or next(iter(texts.values()))
-    )
-
-
-def reason_text(desk: Desk, org: OrgKnowledge, route: Route, lang: Lang) -> str:
-    """Why a request goes where it goes, in words the asker reads."""
-    if route.kind == "on_duty":
-        return desk.knowledge.message("route_on_duty", lang, name=desk.name(org, route.assignee))
-    if route.kind == "function":
-        function = org.directory.function(route.function)
-        return desk.knowledge.message(
-            "route_function", lang, function=_text(function.name, lang, org)
-        )
-    area = org.directory.area(route.area or "")
-    return desk.knowledge.message(
-        "route_contact",
-        lang,
-        name=desk.name(org, route.assignee),
-        area=_text(area.name, lang, org) if area else "–",
-    )
+    def _notify_new(self, session, org, ticket, recipient) -> None:
+        notices.notify_new(self.knowledge, session, org, ticket, recipient, self.clock.now())
