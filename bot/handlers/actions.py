@@ -40,7 +40,7 @@ def handle(turn: Turn, action: Action) -> list[Reply]:
         purpose, ref, area_id = action.value.split(":", 2)
         if turn.org.directory.area(area_id) is None:
             return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
-        turn.desk.remember_area(turn.org.id, turn.user, area_id)
+        turn.desk.intake.remember_area(turn.org.id, turn.user, area_id)
         if purpose == "contact":
             return contact.on_area(turn, area_id)
         return requests.on_area_for_draft(turn, ref, area_id)

@@ -8,14 +8,14 @@ from bot.replies import Action, Choice, Reply
 
 
 def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
-    area = turn.desk.area_of(turn.org, turn.user)
+    area = turn.desk.intake.area_of(turn.org, turn.user)
     reply = tell(turn, area) if area else ask_area(turn, "contact:-")
     reply.kind, reply.intent, reply.confidence = "intent", intent_id, confidence
     return [reply]
 
 
 def on_area(turn: Turn, area_id: str) -> list[Reply]:
-    turn.desk.remember_area(turn.org.id, turn.user, area_id)
+    turn.desk.intake.remember_area(turn.org.id, turn.user, area_id)
     return [tell(turn, area_id)]
 
 

@@ -33,10 +33,10 @@ def _alert(turn: Turn) -> str:
         org.directory,
         crisis=True,
         function=None,
-        area=desk.area_of(org, turn.user),
+        area=desk.intake.area_of(org, turn.user),
         today=desk.clock.now().date(),
     )
-    transcript = desk.transcript(org.id, turn.user, turn.text)
+    transcript = desk.intake.transcript(org.id, turn.user, turn.text)
     ticket, _ = desk.file(
         org, turn.user, turn.message_id, route, turn.text[:SUBJECT_CHARS], transcript, turn.lang
     )

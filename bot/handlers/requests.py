@@ -22,7 +22,7 @@ def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
 
 def ask_adviser(turn: Turn, entry_id: str) -> list[Reply]:
     entry = turn.entry(entry_id) if entry_id else None
-    last_question = turn.desk.last_question(turn.org.id, turn.user)
+    last_question = turn.desk.intake.last_question(turn.org.id, turn.user)
     subject = last_question or (turn.title(entry) if entry else turn.msg("ask_adviser"))
     return start(turn, subject, entry.expert_function if entry else None, None, 1.0)
 
@@ -31,17 +31,19 @@ def start(
     turn: Turn, subject: str, function: str | None, intent_id: str | None, confidence: float
 ) -> list[Reply]:
     desk, org = turn.desk, turn.org
-    area = desk.area_of(org, turn.user)
+    area = desk.intake.area_of(org, turn.user)
     route = routing.route(
         org.directory, crisis=False, function=function, area=area, today=desk.clock.now().date()
     )
-    desk.save_draft(
+    desk.intake.save_draft(
         turn.message_id,
         org.id,
         turn.user,
         route,
         subject[:SUBJECT_CHARS],
-        desk.transcript(org.id, turn.user, turn.text if turn.incoming.action is None else ""),
+        desk.intake.transcript(
+            org.id, turn.user, turn.text if turn.incoming.action is None else ""
+        ),
         turn.lang,
     )
     if route is None or area is None:  # asked once, remembered, carried on the ticket
@@ -78,7 +80,7 @@ def preview(turn: Turn, draft_id: str, route: Route, subject: str) -> Reply:
 
 
 def on_area_for_draft(turn: Turn, draft_id: str, area_id: str) -> list[Reply]:
-    draft = turn.desk.draft(draft_id)
+    draft = turn.desk.intake.draft(draft_id)
     if draft is None or draft.requester != turn.user:
         return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
     route = routing.route(
@@ -88,12 +90,12 @@ def on_area_for_draft(turn: Turn, draft_id: str, area_id: str) -> list[Reply]:
         area=area_id,
         today=turn.desk.clock.now().date(),
     )
-    turn.desk.set_draft_route(draft_id, route)
+    turn.desk.intake.set_draft_route(draft_id, route)
     return [preview(turn, draft_id, route, draft.subject)]
 
 
 def on_confirm(turn: Turn, draft_id: str) -> list[Reply]:
-    draft = turn.desk.draft(draft_id)
+    draft = turn.desk.intake.draft(draft_id)
     if draft is None or draft.requester != turn.user or not draft.route:
         return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
     route = Route.from_dict(draft.route)
@@ -105,7 +107,7 @@ def on_confirm(turn: Turn, draft_id: str) -> list[Reply]:
 
 
 def on_drop(turn: Turn, draft_id: str) -> list[Reply]:
-    draft = turn.desk.draft(draft_id)
+    draft = turn.desk.intake.draft(draft_id)
     if draft is not None and draft.requester == turn.user:
-        turn.desk.drop_draft(draft_id)
+        turn.desk.intake.drop_draft(draft_id)
     return [Reply("notice", turn.msg("draft_cancelled"), turn.lang)]

@@ -18,12 +18,12 @@ from bot.clock import Clock
 from bot.directory.models import Directory
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
-from bot.storage.models import Draft, PersonRecord, Ticket, TicketCounter, TicketEvent, Turn
+from bot.storage.models import Ticket, TicketCounter, TicketEvent
 from bot.tickets import notices, routing, sla
+from bot.tickets.intake import Intake
 from bot.tickets.routing import Route
 
 OPEN_STATES = ("open", "claimed")
-TRANSCRIPT_TURNS = 10
 
 
 @dataclass(frozen=True)
@@ -48,91 +48,7 @@ class Desk:
         self.clock = clock
         self.urgent_minutes = urgent_minutes
         self.normal_working_days = normal_working_days
-
-    # --- people and conversation -------------------------------------------------------
-    def area_of(self, org: OrgKnowledge, user: str) -> str | None:
-        person = org.directory.person(user)
-        if person is not None and person.area:
-            return person.area
-        with self.sessions() as session:
-            record = session.scalar(
-                select(PersonRecord).where(PersonRecord.org == org.id, PersonRecord.user == user)
-            )
-            return record.area if record else None
-
-    def remember_area(self, org_id: str, user: str, area: str) -> None:
-        now = self.clock.now()
-        with self.sessions.begin() as session:
-            record = session.scalar(
-                select(PersonRecord).where(PersonRecord.org == org_id, PersonRecord.user == user)
-            )
-            if record is None:
-                session.add(PersonRecord(org=org_id, user=user, area=area, updated_at=now))
-            else:
-                record.area, record.updated_at = area, now
-
-    def last_question(self, org_id: str, user: str) -> str | None:
-        with self.sessions() as session:
-            return session.scalar(
-                select(Turn.text)
-                .where(Turn.org == org_id, Turn.user == user, Turn.who == "user")
-                .order_by(Turn.at.desc(), Turn.id.desc())
-                .limit(1)
-            )
-
-    def transcript(self, org_id: str, user: str, current: str = "") -> str:
-        """The last turns with this person, and the message being handled now."""
-        with self.sessions() as session:
-            turns = list(
-                session.scalars(
-                    select(Turn)
-                    .where(Turn.org == org_id, Turn.user == user)
-                    .order_by(Turn.at.desc(), Turn.id.desc())
-                    .limit(TRANSCRIPT_TURNS)
-                )
-            )
-        lines = [f"{t.who}: {t.text}" for t in reversed(turns)]
-        return "\n".join([*lines, f"user: {current}"] if current else lines)
-
-    # --- drafts ------------------------------------------------------------------------
-    def save_draft(
-        self,
-        draft_id: str,
-        org_id: str,
-        requester: str,
-        route: Route | None,
-        subject: str,
-        body: str,
-        lang: Lang,
-    ) -> None:
-        with self.sessions.begin() as session:
-            if session.get(Draft, draft_id) is None:
-                session.add(
-                    Draft(
-                        id=draft_id,
-                        org=org_id,
-                        requester=requester,
-                        route=route.as_dict() if route else {},
-                        subject=subject,
-                        body=body,
-                        language=lang,
-                        created_at=self.clock.now(),
-                    )
-                )
-
-    def draft(self, draft_id: str) -> Draft | None:
-        with self.sessions() as session:
-            return session.get(Draft, draft_id)
-
-    def set_draft_route(self, draft_id: str, route: Route) -> None:
-        with self.sessions.begin() as session:
-            session.execute(update(Draft).where(Draft.id == draft_id).values(route=route.as_dict()))
-
-    def drop_draft(self, draft_id: str) -> None:
-        with self.sessions.begin() as session:
-            draft = session.get(Draft, draft_id)
-            if draft is not None:
-                session.delete(draft)
+        self.intake = Intake(sessions, clock)
 
     # --- filing ------------------------------------------------------------------------
     def file(
