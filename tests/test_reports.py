@@ -105,8 +105,9 @@ def test_retention_forgets_old_texts_and_keeps_the_counts(world):
     person.say("må jeg udtale mig til pressen om min afdeling")
     world.clock.advance(days=91)
     person.say("hvor kan jeg parkere")
-    texts, turns = world.engine.records.apply_retention(90)
-    assert (texts, turns) == (1, 2)
+    forgotten = world.engine.records.apply_retention(90)
+    assert (forgotten["question_texts"], forgotten["transcript_lines"]) == (1, 2)
+    assert forgotten["message_ids"] == 0  # the engine made its own ids: none stored
     old, new = rows(world, AnswerRecord)
     assert (old.question, old.entry) == (None, "press.who_speaks_on_behalf")
     assert new.question == "hvor kan jeg parkere"
@@ -143,3 +144,13 @@ def test_report_shows_askers_only_to_an_admin(knowledge, tmp_path, monkeypatch):
     )
     assert allowed.exit_code == 0, allowed.output
     assert runner.invoke(app, ["report", "nonsense"]).exit_code == 2
+
+
+def test_old_drafts_and_message_ids_are_purged(world):
+    employee = world.person("ny.medarbejder@rm.example.org")
+    employee.say("vi skal lave en pjece om den nye klinik", message_id="m-1")
+    world.clock.advance(days=3)
+    first = world.engine.records.apply_retention(90)
+    assert (first["message_ids"], first["drafts"]) == (1, 0)
+    world.clock.advance(days=90)
+    assert world.engine.records.apply_retention(90)["drafts"] == 1

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.replies import Reply
-from bot.storage.models import AnswerRecord, FeedbackRecord, Turn
+from bot.storage.models import AnswerRecord, Draft, FeedbackRecord, InboundMessage, Turn
 
 TEXT_CHARS = 2000
+REDELIVERY_WINDOW = dt.timedelta(days=2)  # Slack retries within minutes, Teams seconds
 
 
 class Records:
@@ -101,9 +102,11 @@ class Records:
                 .values(reason=reason)
             )
 
-    def apply_retention(self, days: int) -> tuple[int, int]:
-        """Forget question texts and transcripts older than `days`; the counts stay."""
-        cutoff = self.clock.now() - dt.timedelta(days=days)
+    def apply_retention(self, days: int) -> dict[str, int]:
+        """Forget question texts, transcripts and unsent drafts older than `days` (the
+        counts stay), and message ids older than the window in which channels retry."""
+        now = self.clock.now()
+        cutoff = now - dt.timedelta(days=days)
         with self.sessions.begin() as session:
             texts = session.execute(
                 update(AnswerRecord)
@@ -111,4 +114,13 @@ class Records:
                 .values(question=None)
             ).rowcount
             turns = session.execute(delete(Turn).where(Turn.at < cutoff)).rowcount
-        return texts, turns
+            drafts = session.execute(delete(Draft).where(Draft.created_at < cutoff)).rowcount
+            inbound = session.execute(
+                delete(InboundMessage).where(InboundMessage.received_at < now - REDELIVERY_WINDOW)
+            ).rowcount
+        return {
+            "question_texts": texts,
+            "transcript_lines": turns,
+            "drafts": drafts,
+            "message_ids": inbound,
+        }

@@ -69,9 +69,8 @@ def retention(
     """Delete question texts and transcripts older than the retention period (counts stay)."""
     settings = Settings()
     engine = build_engine(load_or_exit(settings), settings)
-    texts, turns = engine.records.apply_retention(days or settings.retention_days)
+    forgotten = engine.records.apply_retention(days or settings.retention_days)
+    counts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in forgotten.items())
     Console().print(
-        f"forgot {texts} question text(s) and {turns} transcript line(s) older than "
-        f"{days or settings.retention_days} days",
-        markup=False,
+        f"older than {days or settings.retention_days} days, forgotten: {counts}", markup=False
     )
