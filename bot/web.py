@@ -29,6 +29,7 @@ from bot.reminders.scheduler import SchedulerRuntime
 from bot.replies import Reply
 from bot.storage.models import OutboxMessage, Ticket
 from bot.storage.outbox import OutboxWorker, enqueue_many
+from bot.tickets.routing import SLACK_CHANNEL
 
 log = logging.getLogger("kombot.web")
 DELIVERY_INTERVAL = 1.0
@@ -167,7 +168,11 @@ class Server:
         return sent
 
     async def _send(self, engine: Engine, row: OutboxMessage) -> None:
-        """Teams when the person has talked to the bot there, else Slack by directory id."""
+        """Teams when the person has talked to the bot there, else Slack by directory id;
+        a triage channel is a Slack channel."""
+        if row.recipient.startswith(SLACK_CHANNEL) and self.slack is not None:
+            await self.slack.deliver(row.recipient.removeprefix(SLACK_CHANNEL), row)
+            return
         target = await asyncio.to_thread(self.teams.reaches, engine, row)
         if target is not None:
             await self.teams.deliver(target, row)

@@ -474,3 +474,30 @@ def test_app_home_shows_a_leaders_goals(knowledge, db_url):
             assert "Kommunikationsmål for" in json.dumps(view, ensure_ascii=False)
 
     run(scenario())
+
+
+def test_urgent_ticket_reaches_the_triage_channel_and_is_claimed_there(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            employee, _ = slack_people(knowledge)
+            media = knowledge.org(RM).directory.function("media")
+            await stack.dm(
+                employee.slack_id,
+                "TV2 står i forhallen og spørger til dødsfaldet på afdeling B",
+                "EvT",
+            )
+            await stack.slack_api.wait_for("chat.postMessage")
+            await stack.server.deliver_once()
+            posts = await stack.slack_api.wait_for("chat.postMessage", 2)
+            [card] = [blocks_of(p) for p in posts if p["channel"] == media.triage_channel["slack"]]
+            assert card["text"].startswith("HASTER: Ny henvendelse")
+            member = next(
+                knowledge.org(RM).directory.person(m)
+                for m in media.members
+                if knowledge.org(RM).directory.person(m).slack_id
+            )
+            await stack.click(member.slack_id, button(card, "Tag sagen"))
+            [claimed] = await stack.slack_api.wait_for("response_url")
+            assert claimed["text"].startswith("Du har taget")
+
+    run(scenario())

@@ -192,7 +192,8 @@ def test_crisis_escalates_to_the_backup_then_the_crisis_function(world):
     employee.say("TV2 står i forhallen og spørger til dødsfaldet på afdeling B")
     duty = directory(world).on_duty
     assert "RM-2026-0001" in employee.text
-    assert [r for r, _ in world.deliver()] == [duty.officer(world.clock.now().date())]
+    triage = "slack-channel:" + directory(world).function("media").triage_channel["slack"]
+    assert [r for r, _ in world.deliver()] == [duty.officer(world.clock.now().date()), triage]
     world.clock.advance(minutes=14)
     assert world.desk.escalate_due() == 0
     world.clock.advance(minutes=2)

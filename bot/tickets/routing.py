@@ -73,12 +73,21 @@ def keyword_terms(directory: Directory, analyser: Analyser, lang: Lang) -> dict[
     }
 
 
+SLACK_CHANNEL = "slack-channel:"  # an outbox recipient that is a channel, not a person
+
+
 def recipients(directory: Directory, ticket_route: Route) -> list[str]:
-    """Who is told about a new ticket."""
-    if ticket_route.assignee:
-        return [ticket_route.assignee]
+    """Who is told about a new ticket: the assignee or the function's members, and the
+    function's triage channel where one is configured."""
     function = directory.function(ticket_route.function or "")
-    return list(function.members) if function else directory.admins()
+    people = (
+        [ticket_route.assignee]
+        if ticket_route.assignee
+        else (list(function.members) if function else directory.admins())
+    )
+    if function is not None and "slack" in function.triage_channel:
+        people.append(SLACK_CHANNEL + function.triage_channel["slack"])
+    return people
 
 
 def escalation_targets(directory: Directory, priority: str, level: int) -> list[str]:
