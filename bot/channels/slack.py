@@ -91,7 +91,7 @@ class SlackChannel:
         app = self.app
 
         @app.event("message")
-        async def on_message(event, body, say):
+        async def on_message(event, body):
             if event.get("bot_id") or event.get("subtype") or event.get("channel_type") != "im":
                 return
             replies = await self._handle(

@@ -55,7 +55,6 @@ class MatchIndex:
             term_sets.append(frozenset(memo[key]))
         keep = [i for i, terms in enumerate(term_sets) if terms]
         self.example_target = np.array([position[examples[i].target] for i in keep], dtype=np.int32)
-        self.example_lang = [examples[i].lang for i in keep]
         term_sets = [term_sets[i] for i in keep]
         self.example_strings = [" ".join(sorted(terms)) for terms in term_sets]
 

@@ -29,7 +29,6 @@ MIN_WORDS_FOR_FOREIGN = 3  # shorter messages are never called "another language
 @dataclass(frozen=True)
 class Detected:
     lang: Lang
-    margin: float  # log-odds of the winner over the runner-up
     known_share: float  # share of words seen in any language's training text
     foreign_share: float  # share of words that are frequent in languages we do not speak
 
@@ -94,5 +93,4 @@ class LanguageDetector:
             table, unseen = self._logp[lang], self._unseen[lang]
             weight = sum(table.get(f, unseen) * (3.0 if f[0] == "w" else 1.0) for f in feats)
             scores[lang] = weight / damp + (ORG_PRIOR if lang == prefer else 0.0)
-        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-        return Detected(ranked[0], scores[ranked[0]] - scores[ranked[1]], share, foreign_share)
+        return Detected(max(scores, key=scores.__getitem__), share, foreign_share)
