@@ -29,7 +29,7 @@ from bot.reminders.scheduler import SchedulerRuntime
 from bot.replies import Reply
 from bot.storage.models import OutboxMessage, Ticket
 from bot.storage.outbox import OutboxWorker, enqueue_many
-from bot.tickets.routing import SLACK_CHANNEL
+from bot.tickets.routing import SLACK_CHANNEL, TEAMS_CHANNEL
 
 log = logging.getLogger("kombot.web")
 DELIVERY_INTERVAL = 1.0
@@ -41,6 +41,10 @@ class ConfigurationError(RuntimeError):
 
 class NoRoute(RuntimeError):
     """Nobody knows how to reach this recipient yet (no Slack id, no Teams conversation)."""
+
+
+class Unreachable(RuntimeError):
+    """A triage channel this deployment cannot post to: skipped, not retried."""
 
 
 class Server:
@@ -160,6 +164,9 @@ class Server:
         for row in await asyncio.to_thread(worker.rows, ids):
             try:
                 await self._send(engine, row)
+            except Unreachable as exc:
+                await asyncio.to_thread(worker.skipped, row, str(exc))
+                continue
             except Exception as exc:  # retried with backoff, then marked failed
                 await asyncio.to_thread(worker.failed, row, exc)
                 continue
@@ -170,13 +177,17 @@ class Server:
     async def _send(self, engine: Engine, row: OutboxMessage) -> None:
         """Teams when the person has talked to the bot there, else Slack by directory id;
         a triage channel is a Slack channel."""
-        if row.recipient.startswith(SLACK_CHANNEL) and self.slack is not None:
+        if row.recipient.startswith(SLACK_CHANNEL):
+            if self.slack is None:
+                raise Unreachable("Slack is not configured here")
             await self.slack.deliver(row.recipient.removeprefix(SLACK_CHANNEL), row)
             return
         target = await asyncio.to_thread(self.teams.reaches, engine, row)
         if target is not None:
             await self.teams.deliver(target, row)
             return
+        if row.recipient.startswith(TEAMS_CHANNEL):
+            raise Unreachable("the bot has not been added to this Teams channel")
         if self.slack is not None and (slack_user := self.slack.reaches(engine, row)):
             await self.slack.deliver(slack_user, row)
             return

@@ -501,3 +501,59 @@ def test_urgent_ticket_reaches_the_triage_channel_and_is_claimed_there(knowledge
             assert claimed["text"].startswith("Du har taget")
 
     run(scenario())
+
+
+def test_teams_triage_channel_gets_tickets_once_the_bot_is_in_it(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            media = knowledge.org(RM).directory.function("media")
+            channel = media.triage_channel["teams"]
+            added = {
+                **activity(service_url=stack.connector.url, activity_id="inst-1"),
+                "type": "installationUpdate",
+                "action": "add",
+                "conversation": {
+                    "id": channel,
+                    "conversationType": "channel",
+                    "tenantId": "tenant-1",
+                },
+            }
+            assert (await stack.activity(added)).status in (200, 201)
+            employee, _ = slack_people(knowledge)
+            await stack.dm(
+                employee.slack_id,
+                "TV2 står i forhallen og spørger til dødsfaldet på afdeling B",
+                "EvC",
+            )
+            await stack.slack_api.wait_for("chat.postMessage")
+            await stack.server.deliver_once()
+            posts = await stack.connector.wait_for("POST")
+            assert "HASTER: Ny henvendelse" in json.dumps(posts[-1], ensure_ascii=False)
+
+    run(scenario())
+
+
+def test_a_triage_channel_nobody_can_reach_is_skipped_not_retried(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            employee, _ = slack_people(knowledge)
+            await stack.dm(
+                employee.slack_id,
+                "TV2 står i forhallen og spørger til dødsfaldet på afdeling B",
+                "EvS",
+            )
+            await stack.slack_api.wait_for("chat.postMessage")
+            await stack.server.deliver_once()
+            from sqlalchemy import select
+
+            from bot.storage.models import OutboxMessage
+
+            with stack.server.engine.desk.sessions() as session:
+                rows = {
+                    r.recipient.split(":")[0]: r.status
+                    for r in session.scalars(select(OutboxMessage))
+                }
+            assert rows["teams-channel"] == "skipped"  # the bot was never added there
+            assert rows["slack-channel"] == "sent"
+
+    run(scenario())

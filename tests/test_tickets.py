@@ -192,8 +192,12 @@ def test_crisis_escalates_to_the_backup_then_the_crisis_function(world):
     employee.say("TV2 står i forhallen og spørger til dødsfaldet på afdeling B")
     duty = directory(world).on_duty
     assert "RM-2026-0001" in employee.text
-    triage = "slack-channel:" + directory(world).function("media").triage_channel["slack"]
-    assert [r for r, _ in world.deliver()] == [duty.officer(world.clock.now().date()), triage]
+    channels = directory(world).function("media").triage_channel
+    assert [r for r, _ in world.deliver()] == [
+        duty.officer(world.clock.now().date()),
+        "slack-channel:" + channels["slack"],
+        "teams-channel:" + channels["teams"],
+    ]
     world.clock.advance(minutes=14)
     assert world.desk.escalate_due() == 0
     world.clock.advance(minutes=2)

@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.replies import Incoming, Reply
 from bot.storage.models import ConversationRef, OutboxMessage
+from bot.tickets.routing import TEAMS_CHANNEL
 
 log = logging.getLogger("kombot.teams")
 
@@ -155,7 +156,15 @@ class TeamsChannel:
         return org, f"teams:{aad}"
 
     def remember(self, engine: Engine, turn_context: TurnContext, org: str, user: str) -> None:
-        """Keep where to reach this person proactively (refreshed on every message)."""
+        """Keep where to reach this person proactively (refreshed on every message); in a
+        team's channel, the channel too (a function's triage channel)."""
+        activity = turn_context.activity
+        if activity.conversation.conversation_type == "channel":
+            channel_id = activity.conversation.id.split(";")[0]
+            self._store(engine, turn_context, org, TEAMS_CHANNEL + channel_id)
+        self._store(engine, turn_context, org, user)
+
+    def _store(self, engine: Engine, turn_context: TurnContext, org: str, user: str) -> None:
         activity = turn_context.activity
         reference = TurnContext.get_conversation_reference(activity).serialize()
         tenant = (activity.channel_data or {}).get("tenant", {}).get("id") or (

@@ -146,7 +146,7 @@ class OutboxMessage(Base):
     org: Mapped[str] = mapped_column(String(64))
     recipient: Mapped[str] = mapped_column(String(255))
     payload: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
+    status: Mapped[str] = mapped_column(String(16))  # pending|sending|sent|failed|skipped
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

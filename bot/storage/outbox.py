@@ -121,6 +121,15 @@ class OutboxWorker:
                 .values(status="sent", sent_at=self.clock.now(), lease_until=None)
             )
 
+    def skipped(self, row: OutboxMessage, reason: str) -> None:
+        """Nowhere to deliver and no point retrying (e.g. a channel of an unused platform)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(status="skipped", lease_until=None, last_error=reason)
+            )
+
     def failed(self, row: OutboxMessage, exc: Exception) -> None:
         self._failed(row.id, row.attempts, exc)
 

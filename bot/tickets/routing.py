@@ -73,7 +73,8 @@ def keyword_terms(directory: Directory, analyser: Analyser, lang: Lang) -> dict[
     }
 
 
-SLACK_CHANNEL = "slack-channel:"  # an outbox recipient that is a channel, not a person
+SLACK_CHANNEL = "slack-channel:"  # outbox recipients that are channels, not people
+TEAMS_CHANNEL = "teams-channel:"
 
 
 def recipients(directory: Directory, ticket_route: Route) -> list[str]:
@@ -85,8 +86,13 @@ def recipients(directory: Directory, ticket_route: Route) -> list[str]:
         if ticket_route.assignee
         else (list(function.members) if function else directory.admins())
     )
-    if function is not None and "slack" in function.triage_channel:
-        people.append(SLACK_CHANNEL + function.triage_channel["slack"])
+    if function is not None:
+        channels = function.triage_channel
+        people += [
+            prefix + channels[platform]
+            for platform, prefix in (("slack", SLACK_CHANNEL), ("teams", TEAMS_CHANNEL))
+            if platform in channels
+        ]
     return people
 
 
