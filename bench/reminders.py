@@ -18,16 +18,13 @@ import json
 import platform
 import resource
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import databases  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
 from bot.knowledge.loader import Knowledge, load_knowledge  # noqa: E402
 from bot.reminders import calendar  # noqa: E402
@@ -100,21 +97,8 @@ def main() -> None:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.python_version()}",
     }
-    with tempfile.TemporaryDirectory() as folder:
-        print("SQLite…", file=sys.stderr)
-        results["sqlite"] = run(f"sqlite:///{folder}/bench.db", knowledge, args.leaders)
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        print("PostgreSQL…", file=sys.stderr)
-        results["postgresql"] = run(
-            f"{args.postgres}?options=-csearch_path%3D{schema}", knowledge, args.leaders
-        )
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    for database, url in databases.both(args.postgres):
+        results[database] = run(url, knowledge, args.leaders)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     out = ROOT / "bench" / "results" / "reminders.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.knowledge.loader import Knowledge, load_knowledge
 from bot.knowledge.yamlfile import KnowledgeError
+from bot.languages import LANGS
 
 OrgOption = Annotated[
     str | None,
@@ -89,3 +90,10 @@ def print_rows(rows: list[dict], title: str, as_csv: bool) -> None:
     for row in rows:
         table.add_row(*(str(value) for value in row.values()))
     Console().print(table)
+
+
+def check_lang(lang: str | None) -> None:
+    """Exit with a clear message unless `lang` is one the bot speaks (or not given)."""
+    if lang is not None and lang not in LANGS:
+        err.print(f"--lang must be one of {', '.join(LANGS)}", style="red")
+        raise typer.Exit(2)

@@ -16,13 +16,13 @@ from bot.clock import FixedClock
 from bot.commands.common import (
     IN_MEMORY,
     OrgOption,
+    check_lang,
     engine_for,
     err,
     moment,
 )
 from bot.config import Settings
 from bot.evaluation import EvalFileError, as_json, main_reply, read_items, run, summary
-from bot.languages import LANGS
 from bot.replies import Incoming
 
 
@@ -33,9 +33,7 @@ def ask(
     lang: Annotated[str | None, typer.Option("--lang", help="da, sv, nb or en")] = None,
 ) -> None:
     """Ask one question and print the answer."""
-    if lang is not None and lang not in LANGS:
-        err.print(f"--lang must be one of {', '.join(LANGS)}", style="red")
-        raise typer.Exit(2)
+    check_lang(lang)
     settings = Settings()
     org = org or settings.org
     engine = engine_for(settings, org, database_url=IN_MEMORY)

@@ -12,12 +12,12 @@ from rich.console import Console
 
 from bot.commands.common import (
     OrgOption,
+    check_lang,
     err,
     load_or_exit,
 )
 from bot.config import Settings
 from bot.handlers import plain_language
-from bot.languages import LANGS
 from bot.privacy import personal_numbers
 from bot.understanding.normalise import clean
 from bot.understanding.understand import Understanding
@@ -33,9 +33,7 @@ def check(
     org: OrgOption = None,
 ) -> None:
     """Check a draft for plain language: LIX, long sentences, jargon, suggestions."""
-    if lang is not None and lang not in LANGS:
-        err.print(f"--lang must be one of {', '.join(LANGS)}", style="red")
-        raise typer.Exit(2)
+    check_lang(lang)
     try:
         raw = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
