@@ -1,0 +1,122 @@
+"""Teams end to end: Bot Framework activities to the real server, the connector stand-in
+records replies and proactive messages."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from server_stack import RM, Stack, activity, run, slack_people
+
+
+def test_teams_question_answered_with_an_adaptive_card_and_submit_handled(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            first = activity(
+                "<at>kombot</at> do I have to answer when a reporter calls me?",
+                service_url=stack.connector.url,
+            )
+            assert (await stack.activity(first)).status in (200, 201)
+            [reply] = await stack.connector.wait_for("POST")
+            card = reply["attachments"][0]["content"]
+            assert (
+                reply["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
+            )
+            texts = " ".join(b.get("text", "") for b in card["body"])
+            assert "No." in texts or "not obliged" in texts
+            helpful = next(a for a in card["actions"] if a["title"] == "Helpful")
+            submit = activity(
+                value=helpful["data"], activity_id="act-2", service_url=stack.connector.url
+            )
+            await stack.activity(submit)
+            replies = await stack.connector.wait_for("POST", 2)
+            assert "Thank you for your feedback!" in json.dumps(replies[1])
+
+    run(scenario())
+
+
+def test_teams_redelivered_activity_is_answered_once(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            same = activity("hvem er min kontaktperson", service_url=stack.connector.url)
+            for _ in range(3):
+                await stack.activity(same)
+            await stack.connector.wait_for("POST")
+            await asyncio.sleep(0.3)
+            assert len(stack.connector.called("POST")) == 1
+
+    run(scenario())
+
+
+def test_nudge_reaches_a_leader_proactively_in_teams(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            leader = knowledge.org(RM).directory.leaders[0]
+            person = knowledge.org(RM).directory.person(leader.email)
+            await stack.activity(
+                activity("mine mål", aad=person.teams_id, service_url=stack.connector.url)
+            )
+            await stack.connector.wait_for("POST")
+            engine = stack.server.engine
+            from bot.storage.outbox import enqueue_many
+
+            with engine.desk.sessions.begin() as session:
+                enqueue_many(
+                    session,
+                    [
+                        {
+                            "key": "nudge:test",
+                            "org": RM,
+                            "recipient": leader.email,
+                            "payload": {
+                                "text": "Dit dialogmøde nærmer sig",
+                                "choices": [],
+                                "language": "da",
+                            },
+                        }
+                    ],
+                    engine.desk.clock.now(),
+                )
+            assert await stack.server.deliver_once() == 1
+            posts = await stack.connector.wait_for("POST", 2)
+            assert "Dit dialogmøde nærmer sig" in json.dumps(posts[1], ensure_ascii=False)
+
+    run(scenario())
+
+
+def test_teams_with_authentication_on_refuses_a_malformed_token(knowledge, db_url):
+    async def scenario():
+        async with Stack(
+            knowledge,
+            db_url,
+            teams_app_id="00000000-0000-0000-0000-000000000001",
+            teams_app_password="not-used",
+        ) as stack:
+            assert (await stack.activity(activity("hej"), token="not.a.jwt")).status == 401
+            assert (await stack.activity(activity("hej"))).status == 401
+
+    run(scenario())
+
+
+def test_teams_triage_channel_gets_tickets_once_the_bot_is_in_it(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            media = knowledge.org(RM).directory.function("media")
+            channel = media.triage_channel["teams"]
+            added = {
+                **activity(service_url=stack.connector.url, activity_id="inst-1"),
+                "type": "installationUpdate",
+                "action": "add",
+                "conversation": {
+                    "id": channel,
+                    "conversationType": "channel",
+                    "tenantId": "tenant-1",
+                },
+            }
+            assert (await stack.activity(added)).status in (200, 201)
+            employee, _ = slack_people(knowledge)
+            await stack.crisis_in_slack(employee.slack_id, "EvC")
+            posts = await stack.connector.wait_for("POST")
+            assert "HASTER: Ny henvendelse" in json.dumps(posts[-1], ensure_ascii=False)
+
+    run(scenario())
