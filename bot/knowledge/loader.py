@@ -24,7 +24,7 @@ from bot.knowledge.models import (
     Intent,
     Messages,
     Org,
-    _require_examples,
+    require_examples,
 )
 from bot.knowledge.synonyms import Synonyms
 from bot.knowledge.yamlfile import KnowledgeError, Problem, YamlDoc, load_yaml
@@ -310,7 +310,7 @@ class _Loading:
                 )
                 ok = False
         try:
-            _require_examples(fields["examples"])
+            require_examples(fields["examples"])
         except ValueError as exc:
             where = setters.get("examples", first)
             self.problems.append(where.problem(("examples",), f"{entry_id}: {exc}"))

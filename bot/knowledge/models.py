@@ -157,7 +157,7 @@ class Intent(Strict):
     @field_validator("examples")
     @classmethod
     def _enough_examples(cls, v: dict) -> dict:
-        _require_examples(v)
+        require_examples(v)
         return v
 
 
@@ -182,7 +182,7 @@ def _require_langs(texts: dict, langs, what: str) -> None:
         raise ValueError(f"{what}: missing language(s) {', '.join(missing)}")
 
 
-def _require_examples(examples: dict) -> None:
+def require_examples(examples: dict) -> None:
     _require_langs(examples, LANGS, "examples")
     for lang, items in examples.items():
         if len(items) < MIN_EXAMPLES:
