@@ -1,8 +1,14 @@
-"""Calibrate the decision thresholds on the development set (tests/eval/*.yaml).
+"""Fit the softmax temperature and the decision thresholds, never on tests/eval/test/.
 
-Scores every question once, then replays the decision for a grid of thresholds and
-prints the best settings by top-1 accuracy, keeping abstention on out-of-scope questions
-at 0.95 or better. The chosen values live in bot/understanding/decide.py.
+1. Per org, 3-fold cross-validation over the knowledge's own examples: every example is
+   judged by a model that never saw it. The temperature with the least log-loss on
+   those judgements is the model's temperature.
+2. The model trained on everything reads every item of tests/eval/tune/ (the whole
+   message and its question-bearing parts, as served).
+3. `decide()` is replayed for a grid of thresholds on both; the setting with the best
+   in-scope top-1 that keeps abstention ≥ 0.95, crisis recall ≥ 0.95 and confidently
+   wrong ≤ 0.02 on tune/ is printed. The chosen values live in
+   bot/understanding/decide.py and bot/understanding/training.py (TEMPERATURE).
 
     python bench/calibrate.py [--top 10]
 """
@@ -14,86 +20,117 @@ import itertools
 import sys
 from pathlib import Path
 
-import yaml
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_engine  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.evaluation import _in_scope  # noqa: E402
+from bot.evaluation import ACTING_INTENTS, read_items  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.understanding import decide as decide_module  # noqa: E402
-from bot.understanding.decide import Decision  # noqa: E402
+from bot.understanding.decide import Decision, Target  # noqa: E402
 from bot.understanding.normalise import clean  # noqa: E402
+from bot.understanding.training import cross_validate  # noqa: E402
+from bot.understanding.understand import Understanding  # noqa: E402
 
 DEFAULT_ORG = "region-midtjylland"
+GRID = {
+    "ANSWER_AT": [0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
+    "ANSWER_MARGIN": [0.0, 0.05, 0.1, 0.15],
+    "CRISIS_AT": [0.2, 0.25, 0.3, 0.35, 0.45],
+    "SUGGEST_AT": [0.1, 0.15, 0.2],
+}
 
 
-def outcome_ok(expect, decision: Decision) -> bool:
+def outcome(expect, decision: Decision) -> tuple[bool, bool]:
+    """(correct, confidently wrong) as `kombot eval` counts them."""
     if isinstance(expect, list):
-        return any(outcome_ok(e, decision) for e in expect)
+        results = [outcome(e, decision) for e in expect]
+        return any(ok for ok, _ in results), all(wrong for _, wrong in results)
+    acted = decision.kind == "answer" or (
+        decision.kind == "intent" and decision.target.id in ACTING_INTENTS
+    )
     if expect is None:
-        return decision.kind in ("fallback", "suggestions") or (
-            decision.kind == "intent" and decision.target.id in ("help", "greeting")
-        )
-    if str(expect).startswith("intent:"):
-        return decision.kind == "intent" and decision.target.id == expect[7:]
-    return decision.kind == "answer" and decision.target.id == expect
+        ok = decision.kind in ("fallback", "suggestions") or not acted
+        return ok, not ok
+    kind, _, name = str(expect).partition(":")
+    if kind == "intent":
+        ok = decision.kind == "intent" and decision.target.id == name
+    else:
+        ok = decision.kind == "answer" and decision.target.id == expect
+    return ok, acted and not ok
+
+
+def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    scaled = logits / temperature
+    scaled -= scaled.max(axis=-1, keepdims=True)
+    exp = np.exp(scaled)
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
-    engine = build_engine(
-        load_knowledge(ROOT / "knowledge", ROOT / "intents"), Settings(), database_url="sqlite://"
-    )
-    u = engine.understanding
-    items = [
-        i
-        for p in sorted((ROOT / "tests" / "eval").glob("*.yaml"))
-        for i in yaml.safe_load(p.read_text(encoding="utf-8"))
-    ]
-    scored = []
+    knowledge = load_knowledge(ROOT / "knowledge", ROOT / "intents")
+    items = [i for p in sorted((ROOT / "tests/eval/tune").glob("*.yaml")) for i in read_items(p)]
+    orgs = sorted({i.get("org") or DEFAULT_ORG for i in items})
+
+    cv_rows, temperatures = [], []
+    for org in orgs:
+        cv = cross_validate(knowledge, org)
+        temperatures.append(cv.temperature)
+        cv_rows.append((cv, [Target.of(c) for c in cv.classes]))
+        print(
+            f"{org}: CV top-1 {np.mean(np.equal(cv.labels, cv.predicted)):.3f}, "
+            f"temperature {cv.temperature:.3f}",
+            flush=True,
+        )
+    temperature = float(np.median(temperatures))
+
+    understanding = Understanding(knowledge)
+    for org in orgs:
+        understanding.model(org)[0].temperature = temperature
+    tune = []
     for item in items:
-        org = item.get("org", DEFAULT_ORG)
         text = clean(str(item["q"]))
-        lang = u.language(text, engine.knowledge.org(org).org.language).lang
-        pattern = u.pattern_intent(text)
-        index = u.index(org)
-        scored.append((item, pattern, index.targets, index.score(text, lang)))
+        org = item.get("org") or DEFAULT_ORG
+        pattern = understanding.pattern_intent(text)
+        tune.append((item["expect"], pattern, *understanding.probabilities(text, org)))
+    cv_items = [
+        (None if label == "intent:out_of_scope" else label.removeprefix("entry:"), targets, probs)
+        for cv, targets in cv_rows
+        for label, probs in zip(cv.labels, softmax(cv.logits, temperature), strict=True)
+    ]
 
     rows = []
-    grid = itertools.product(
-        [0.44, 0.46, 0.48, 0.50, 0.52, 0.54, 0.56], [0.0, 0.01, 0.02, 0.04], [0.28, 0.33, 0.38]
-    )
-    for answer_at, margin, suggest_at in grid:
-        decide_module.ANSWER_AT, decide_module.ANSWER_MARGIN = answer_at, margin
-        decide_module.SUGGEST_AT = suggest_at
-        ok = oos_ok = oos = wrong_answers = 0
-        for item, pattern, targets, scores in scored:
-            if pattern:
-                from bot.understanding.index import Target
-
-                decision = Decision("intent", Target("intent", pattern), 1.0)
-            else:
-                decision = decide_module.decide(targets, scores)
-            good = outcome_ok(item["expect"], decision)
-            ok += good
-            if not _in_scope(item["expect"]):
-                oos += 1
-                oos_ok += good
-            elif not good and decision.kind in ("answer", "intent"):
-                wrong_answers += 1
-        rows.append(
-            (ok / len(scored), oos_ok / max(oos, 1), wrong_answers, answer_at, margin, suggest_at)
+    for values in itertools.product(*GRID.values()):
+        for name, value in zip(GRID, values, strict=True):
+            setattr(decide_module, name, value)
+        marks, crisis = [], []
+        for expect, pattern, targets, probs in tune:
+            decision = (
+                Decision("intent", Target("intent", pattern), 1.0)
+                if pattern
+                else decide_module.decide(targets, probs)
+            )
+            marks.append((expect is not None, *outcome(expect, decision)))
+            if expect == "intent:crisis":
+                crisis.append(marks[-1][1])
+        in_scope = np.mean([ok for scoped, ok, _ in marks if scoped])
+        abstain = np.mean([ok for scoped, ok, _ in marks if not scoped])
+        wrong = np.mean([w for _, _, w in marks])
+        cv_ok = np.mean([outcome(e, decide_module.decide(t, p))[0] for e, t, p in cv_items[::5]])
+        rows.append((in_scope, abstain, wrong, np.mean(crisis), cv_ok, values))
+    fit = [r for r in rows if r[1] >= 0.95 and r[2] <= 0.02 and r[3] >= 0.95]
+    fit.sort(key=lambda r: -(r[0] + 0.5 * r[4]))
+    print(f"temperature {temperature:.3f}; {len(fit)} of {len(rows)} settings fit the bars")
+    print("in-scope abstain wrong crisis cv  " + " ".join(GRID))
+    for in_scope, abstain, wrong, crisis_recall, cv_ok, values in fit[: args.top]:
+        print(
+            f"{in_scope:.3f}    {abstain:.3f}   {wrong:.3f} {crisis_recall:.3f}  {cv_ok:.3f} "
+            + " ".join(str(v) for v in values)
         )
-    rows = [r for r in rows if r[1] >= 0.95]
-    rows.sort(key=lambda r: (-r[0], r[2]))
-    print("top1   oos    wrong  ANSWER_AT MARGIN SUGGEST_AT")
-    for r in rows[: args.top]:
-        print(f"{r[0]:.3f}  {r[1]:.3f}  {r[2]:5d}  {r[3]:.2f}      {r[4]:.2f}   {r[5]:.2f}")
 
 
 if __name__ == "__main__":

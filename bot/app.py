@@ -11,6 +11,7 @@ from bot.reminders.goals import GoalRegister
 from bot.reminders.nudges import Reminders
 from bot.storage.db import make_engine, migrate, sessions
 from bot.tickets.desk import Desk
+from bot.understanding.cache import ModelCache
 
 
 def build_engine(
@@ -32,4 +33,11 @@ def build_engine(
     )
     reminders = Reminders(knowledge, factory, clock, GoalRegister(factory, clock))
     records = Records(factory, clock, knowledge.version)
-    return Engine(knowledge, desk, reminders, records, max_message_chars=settings.max_message_chars)
+    return Engine(
+        knowledge,
+        desk,
+        reminders,
+        records,
+        max_message_chars=settings.max_message_chars,
+        model_cache=ModelCache(settings.model_cache_dir),
+    )

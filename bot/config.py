@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.understanding.cache import default_dir as default_cache_dir
+
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
@@ -24,6 +26,10 @@ class Settings(BaseSettings):
     org: str = Field("region-midtjylland", description="the organisation served by default")
     knowledge_dir: Path = Field(default_factory=lambda: _default_dir("knowledge"))
     intents_dir: Path = Field(default_factory=lambda: _default_dir("intents"))
+    model_cache_dir: Path = Field(
+        default_factory=default_cache_dir,
+        description="trained understanding models, one file per org and knowledge version",
+    )
     max_message_chars: int = Field(4000, ge=100, description="longer questions are refused")
     database_url: str = Field(
         "sqlite:///kombot.db",

@@ -29,6 +29,8 @@ from bot.reminders.nudges import Reminders
 from bot.replies import Incoming, Reply
 from bot.storage.inbound import first_delivery
 from bot.tickets.desk import Desk
+from bot.understanding.cache import ModelCache
+from bot.understanding.decide import OUT_OF_SCOPE
 from bot.understanding.normalise import clean, has_letters
 from bot.understanding.understand import Understanding
 from bot.writing.check import MAX_CHARS, WritingCheck
@@ -54,19 +56,20 @@ class Engine:
         reminders: Reminders,
         records: Records,
         max_message_chars: int = 4000,
+        model_cache: ModelCache | None = None,
     ):
         self.knowledge = knowledge
         self.desk = desk
         self.reminders = reminders
         self.records = records
-        self.understanding = Understanding(knowledge)
+        self.understanding = Understanding(knowledge, model_cache)
         self.writing = WritingCheck(knowledge.glossaries)
         self.max_message_chars = max_message_chars
         self.reload: Callable[[Turn], Reply] | None = None  # set by the server
 
     def warm(self, org_id: str) -> None:
-        """Build the org's index now rather than on its first question."""
-        self.understanding.index(org_id)
+        """Load (or train) the org's model now rather than on its first question."""
+        self.understanding.model(org_id)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one message or button press; none for a re-delivered one."""
@@ -144,7 +147,7 @@ class Engine:
         if detected.is_foreign(len(turn.text.split())):
             # whoever writes in another language reads English sooner than Danish
             return [Reply("fallback", self.knowledge.message("unsupported_language", "en"), "en")]
-        decision = self.understanding.understand(turn.text, turn.org.id, turn.lang)
+        decision = self.understanding.understand(turn.text, turn.org.id)
         if decision.kind == "intent":
             handler = INTENT_HANDLERS.get(decision.target.id, intent_reply.handle)
             return handler(turn, decision.target.id, decision.confidence)
@@ -153,7 +156,7 @@ class Engine:
             return [answer.answer(turn, entry, decision.confidence)]
         if decision.kind == "suggestions":
             return [answer.suggestions(turn, decision.suggestions, decision.confidence)]
-        return [answer.fallback(turn, decision.confidence)]
+        return [answer.fallback(turn, decision.confidence, decision.target == OUT_OF_SCOPE)]
 
 
 RELOAD_COMMANDS = {

@@ -19,6 +19,7 @@ from bot.languages import LANGS
 from bot.replies import Incoming, Reply
 
 ABSTAINING_INTENTS = {"help", "greeting"}
+ACTING_INTENTS = {"crisis", "route_request", "tickets", "goals", "plain_language", "contact"}
 
 
 class EvalFileError(ValueError):
@@ -31,6 +32,7 @@ class Item:
     org: str
     expect: Any
     lang: str | None
+    style: list[str]
     kind: str
     entry: str | None
     intent: str | None
@@ -40,6 +42,12 @@ class Item:
     ok: bool
     ok_top3: bool
     ms: float
+
+    @property
+    def confidently_wrong(self) -> bool:
+        """Acted on the wrong thing: a wrong entry answered, or a wrong intent carried out."""
+        acted = self.kind == "answer" or (self.kind == "intent" and self.intent in ACTING_INTENTS)
+        return acted and not self.ok
 
 
 def read_items(path: Path) -> list[dict]:
@@ -104,6 +112,7 @@ def run(
                 org=org,
                 expect=raw["expect"],
                 lang=raw.get("lang"),
+                style=_styles(raw.get("style")),
                 kind=reply.kind,
                 entry=reply.entry,
                 intent=reply.intent,
@@ -116,6 +125,16 @@ def run(
             )
         )
     return results
+
+
+def _styles(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _expects_crisis(expect: Any) -> bool:
+    return expect == "intent:crisis" or (isinstance(expect, list) and expect == ["intent:crisis"])
 
 
 def _share(flags: list[bool]) -> float:
@@ -135,8 +154,12 @@ def summary(results: list[Item]) -> dict:
     for r in results:
         if r.lang:
             by_lang[r.lang].append(r.ok)
+    by_style: dict[str, list[bool]] = defaultdict(list)
+    for r in results:
+        for style in r.style:
+            by_style[style].append(r.ok)
     times = [r.ms for r in results]
-    return {
+    figures = {
         "total": len(results),
         "top1": _share([r.ok for r in results]),
         "top3": _share([r.ok_top3 for r in results]),
@@ -146,7 +169,15 @@ def summary(results: list[Item]) -> dict:
         "by_language": {lang: _share(by_lang[lang]) for lang in LANGS},
         "p50_ms": _percentile(times, 0.50),
         "p99_ms": _percentile(times, 0.99),
+        "confidently_wrong": _share([r.confidently_wrong for r in results]),
+        "crisis_recall": _share([r.ok for r in results if _expects_crisis(r.expect)]),
     }
+    if by_style:
+        figures["by_style"] = {
+            style: {"n": len(flags), "top1": _share(flags)}
+            for style, flags in sorted(by_style.items())
+        }
+    return figures
 
 
 def as_json(results: list[Item]) -> dict:

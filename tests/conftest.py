@@ -26,6 +26,9 @@ from bot.replies import Action, Incoming, Reply
 from bot.storage.outbox import OutboxWorker
 
 ROOT = Path(__file__).resolve().parent.parent
+# Models are trained once per knowledge version and kept beside the checkout, so a run
+# (and the servers it starts) share them without touching the user's cache.
+os.environ.setdefault("KOMBOT_MODEL_CACHE_DIR", str(ROOT / ".pytest_cache" / "kombot-models"))
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,8 @@ def evaluate(
     file: Annotated[
         Path,
         typer.Argument(
-            help="evaluation YAML (see shared/eval/README.md)", exists=True, dir_okay=False
+            help="evaluation YAML (see shared/eval/README.md), or a folder of them",
+            exists=True,
         ),
     ],
     org: OrgOption = None,
@@ -75,8 +76,11 @@ def evaluate(
     """Run an evaluation file through the engine; report accuracy and latency."""
     settings = Settings()
     org = org or settings.org
+    files = sorted(file.glob("*.yaml")) if file.is_dir() else [file]
     try:
-        items = read_items(file)
+        if not files:
+            raise EvalFileError(f"{file}: no *.yaml evaluation files in this folder")
+        items = [item for path in files for item in read_items(path)]
     except EvalFileError as exc:
         err.print(str(exc), style="red", markup=False)
         raise typer.Exit(2) from None
@@ -99,10 +103,20 @@ def evaluate(
     table = Table(title=f"{file} ({numbers['total']} questions, org {org})")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    for key in ("top1", "top3", "in_scope_top1", "out_of_scope_correct", "language"):
+    for key in (
+        "top1",
+        "top3",
+        "in_scope_top1",
+        "out_of_scope_correct",
+        "confidently_wrong",
+        "crisis_recall",
+        "language",
+    ):
         table.add_row(key, f"{numbers[key]:.3f}")
     for lang, value in numbers["by_language"].items():
         table.add_row(f"top1 {lang}", f"{value:.3f}")
+    for style, figures in numbers.get("by_style", {}).items():
+        table.add_row(f"top1 {style} (n={figures['n']})", f"{figures['top1']:.3f}")
     table.add_row("p50 ms", f"{numbers['p50_ms']:.2f}")
     table.add_row("p99 ms", f"{numbers['p99_ms']:.2f}")
     out.print(table)

@@ -16,11 +16,24 @@ from bot.commands.common import (
     load_or_exit,
 )
 from bot.config import Settings
-from bot.knowledge.report import stale_entries, summary_table
+from bot.knowledge.report import stale_entries, summary_table, validation_table
+from bot.understanding.cache import ModelCache
+from bot.understanding.training import cross_validate
+from bot.understanding.understand import Understanding
 
 
-def kb_check(org: OrgOption = None) -> None:
-    """Validate knowledge/ and intents/; print a summary per organisation."""
+def kb_check(
+    org: OrgOption = None,
+    train: Annotated[
+        bool,
+        typer.Option(
+            "--train/--no-train",
+            help="also train each org's model (cached) and cross-validate its examples",
+        ),
+    ] = True,
+) -> None:
+    """Validate knowledge/ and intents/; print a summary per organisation, and how well
+    the model tells each entry's examples from the rest."""
     settings = Settings()
     knowledge = load_or_exit(settings, only_org=org)
     today = dt.date.today()
@@ -30,6 +43,13 @@ def kb_check(org: OrgOption = None) -> None:
         out.print(
             f"past review: {org_id} {entry_id} (owner {owner}, review by {review_by})", markup=False
         )
+    if train:
+        understanding = Understanding(knowledge, ModelCache(settings.model_cache_dir))
+        for org_id in sorted(knowledge.orgs):
+            with out.status(f"{org_id}: training and cross-validating"):
+                understanding.model(org_id)
+                validation = cross_validate(knowledge, org_id)
+            out.print(validation_table(org_id, validation))
     out.print(f"{len(knowledge.intents)} intents; knowledge OK.")
 
 

@@ -62,10 +62,16 @@ def suggestions(turn: Turn, entry_ids: list[str], confidence: float) -> Reply:
     )
 
 
-def fallback(turn: Turn, confidence: float) -> Reply:
+def fallback(turn: Turn, confidence: float, out_of_scope: bool = False) -> Reply:
+    """Nothing fits; for a question the model knows is not ours, say whose it is."""
+    text = (
+        turn.knowledge.intents["out_of_scope"].reply[turn.lang]
+        if out_of_scope
+        else turn.msg("fallback")
+    )
     return Reply(
         kind="fallback",
-        text=turn.msg("fallback"),
+        text=text,
         language=turn.lang,
         confidence=confidence,
         choices=[Choice(turn.msg("ask_adviser"), Action("adviser", "", turn.lang))],

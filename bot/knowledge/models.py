@@ -27,6 +27,7 @@ IntentId = Literal[
     "greeting",
     "help",
     "feedback",
+    "out_of_scope",
 ]
 ENTRY_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")

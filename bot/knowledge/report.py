@@ -10,6 +10,9 @@ from rich.table import Table
 
 from bot.knowledge.loader import Knowledge
 from bot.languages import LANGS
+from bot.understanding.training import CrossValidation
+
+WEAKEST = 8  # entries listed by cross-validated accuracy, weakest first
 
 
 def summary_table(knowledge: Knowledge, today: dt.date) -> Table:
@@ -48,3 +51,30 @@ def stale_entries(knowledge: Knowledge, today: dt.date) -> list[tuple[str, str, 
         for e in org.entries.values()
         if e.review_by < today
     )
+
+
+def validation_table(org_id: str, validation: CrossValidation) -> Table:
+    """The weakest entries and the pairs most confused: which examples to improve."""
+    accuracy = validation.per_class_accuracy()
+    overall = sum(t == p for t, p in zip(validation.labels, validation.predicted, strict=True))
+    table = Table(
+        title=f"{org_id}: cross-validated accuracy {overall / len(validation.labels):.3f}",
+        caption="each example judged by a model trained without it (3 folds)",
+        box=box.SIMPLE,
+    )
+    table.add_column("weakest", no_wrap=True)
+    table.add_column("accuracy", justify="right")
+    table.add_column("most often taken for", no_wrap=True)
+    table.add_column("times", justify="right")
+    weakest = sorted(accuracy.items(), key=lambda kv: kv[1])[:WEAKEST]
+    confused = validation.confusions(WEAKEST)
+    for i in range(max(len(weakest), len(confused))):
+        label, share = weakest[i] if i < len(weakest) else ("", None)
+        pair = confused[i] if i < len(confused) else None
+        table.add_row(
+            label,
+            f"{share:.2f}" if share is not None else "",
+            f"{pair[0]} → {pair[1]}" if pair else "",
+            str(pair[2]) if pair else "",
+        )
+    return table

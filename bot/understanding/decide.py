@@ -1,7 +1,9 @@
-"""From scores to a decision: answer, did-you-mean, or fallback.
+"""From the model's probabilities to a decision: answer, did-you-mean, or fallback.
 
-The thresholds are calibrated on tests/eval (see `kombot eval`); a did-you-mean offers
-at most three candidates, and only those close to the best one.
+The thresholds are fitted by `bench/calibrate.py` on cross-validated predictions over
+the knowledge's examples plus `tests/eval/tune/`, never on the frozen `tests/eval/test/`.
+Crisis is recall-first: a missed crisis costs more than any other error, so it is taken
+from a lower probability than an answer, and whatever else leads.
 """
 
 from __future__ import annotations
@@ -11,39 +13,55 @@ from typing import Literal
 
 import numpy as np
 
-from bot.understanding.index import Target
-
-ANSWER_AT = 0.52  # the best candidate is answered from here...
-ANSWER_MARGIN = 0.01  # ...when it leads the runner-up by this much
-SUGGEST_AT = 0.38  # below this nothing fits: fallback
-CLOSE = 0.12  # suggestions within this distance of the best
+ANSWER_AT = 0.40  # the best class is acted on from here...
+ANSWER_MARGIN = 0.10  # ...when it leads the runner-up by this much
+CRISIS_AT = 0.30  # an acute media situation is acted on from here
+SUGGEST_AT = 0.15  # below this nothing fits: fallback
+SUGGESTION_FLOOR = 0.08  # a candidate shown in a did-you-mean has at least this
 MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: Literal["entry", "intent"]
+    id: str
+
+    @classmethod
+    def of(cls, label: str) -> Target:
+        kind, _, name = label.partition(":")
+        return cls("intent" if kind == "intent" else "entry", name)
+
+
+OUT_OF_SCOPE = Target("intent", "out_of_scope")
+CRISIS = Target("intent", "crisis")
 
 
 @dataclass(frozen=True)
 class Decision:
     kind: Literal["answer", "intent", "suggestions", "fallback"]
-    target: Target | None
+    target: Target | None  # for a fallback: OUT_OF_SCOPE when the model recognised one
     confidence: float
     suggestions: list[str] = field(default_factory=list)
 
 
-def decide(targets: list[Target], scores: np.ndarray) -> Decision:
-    if not len(scores):
-        return Decision("fallback", None, 0.0)
-    order = np.argsort(-scores)
+def decide(targets: list[Target], probabilities: np.ndarray) -> Decision:
+    order = np.argsort(-probabilities)
     best = targets[order[0]]
-    s1 = float(scores[order[0]])
-    s2 = float(scores[order[1]]) if len(order) > 1 else 0.0
-    if s1 >= ANSWER_AT and s1 - s2 >= ANSWER_MARGIN:
-        return Decision("intent" if best.kind == "intent" else "answer", best, s1)
-    if s1 < SUGGEST_AT:
-        return Decision("fallback", None, s1)
+    p1 = float(probabilities[order[0]])
+    p2 = float(probabilities[order[1]]) if len(order) > 1 else 0.0
+    if CRISIS in targets:
+        p_crisis = float(probabilities[targets.index(CRISIS)])
+        if p_crisis >= CRISIS_AT and best != OUT_OF_SCOPE:
+            return Decision("intent", CRISIS, p_crisis)
+    if best == OUT_OF_SCOPE:
+        return Decision("fallback", OUT_OF_SCOPE, p1)
+    if p1 >= ANSWER_AT and p1 - p2 >= ANSWER_MARGIN:
+        return Decision("intent" if best.kind == "intent" else "answer", best, p1)
     close = [
         targets[i].id
-        for i in order[: MAX_SUGGESTIONS * 3]
-        if targets[i].kind == "entry" and scores[i] >= max(SUGGEST_AT, s1 - CLOSE)
+        for i in order[: MAX_SUGGESTIONS * 2]
+        if targets[i].kind == "entry" and probabilities[i] >= SUGGESTION_FLOOR
     ][:MAX_SUGGESTIONS]
-    if not close:
-        return Decision("fallback", None, s1)
-    return Decision("suggestions", None, s1, close)
+    if p1 < SUGGEST_AT or not close:
+        return Decision("fallback", None, p1)
+    return Decision("suggestions", None, p1, close)

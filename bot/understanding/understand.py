@@ -1,26 +1,38 @@
-"""Language, intent patterns and the match index, built once per knowledge version."""
+"""Language, intent patterns and the trained model, built once per knowledge version."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
+import threading
 from collections.abc import Iterator
 
-from bot.knowledge.loader import Knowledge, OrgKnowledge
+import numpy as np
+
+from bot.knowledge.loader import Knowledge
 from bot.languages import LANGS, Lang
 from bot.tickets.routing import keyword_terms
 from bot.understanding.analyse import Analyser
-from bot.understanding.decide import Decision, decide
-from bot.understanding.index import Example, MatchIndex, Target
+from bot.understanding.cache import ModelCache
+from bot.understanding.decide import Decision, Target, decide
+from bot.understanding.focus import focus_parts
 from bot.understanding.language import Detected, LanguageDetector
+from bot.understanding.model import IntentModel
 from bot.understanding.normalise import fold
+from bot.understanding.training import RECIPE, train
+
+log = logging.getLogger("kombot.understanding")
 
 PATTERN_HEAD = 200  # intent patterns look at the start of a message only
-MATCH_CHARS = 600  # a question longer than this is matched on its start
+MODEL_CHARS = 4000  # the model reads at most this much of a message (a pasted draft)
+LANGUAGE_CHARS = 600  # enough text to tell the language
 
 
 class Understanding:
-    def __init__(self, knowledge: Knowledge):
+    def __init__(self, knowledge: Knowledge, cache: ModelCache | None = None):
         self.knowledge = knowledge
+        self.cache = cache
         self.analyser = Analyser(knowledge.synonyms)
         self.detector = LanguageDetector(_language_samples(knowledge))
         self._patterns = [
@@ -28,16 +40,31 @@ class Understanding:
             for intent in knowledge.intents.values()
             for p in intent.patterns
         ]
-        self._indexes: dict[str, MatchIndex] = {}
+        self._models: dict[str, tuple[IntentModel, list[Target]]] = {}
+        self._training = threading.Lock()
         self._keywords: dict[tuple[str, Lang], dict[str, frozenset[str]]] = {}
 
-    def index(self, org_id: str) -> MatchIndex:
-        index = self._indexes.get(org_id)
-        if index is None:
-            org = self.knowledge.org(org_id)
-            index = MatchIndex(list(_examples(self.knowledge, org)), self.analyser)
-            self._indexes[org_id] = index
-        return index
+    def model(self, org_id: str) -> tuple[IntentModel, list[Target]]:
+        """The org's model: from memory, else the disk cache, else trained (and cached)."""
+        found = self._models.get(org_id)
+        if found is not None:
+            return found
+        with self._training:
+            if org_id not in self._models:
+                model = self._load_or_train(org_id)
+                self._models[org_id] = (model, [Target.of(c) for c in model.classes])
+        return self._models[org_id]
+
+    def _load_or_train(self, org_id: str) -> IntentModel:
+        self.knowledge.org(org_id)  # an unknown org fails here, before any training
+        version = f"{self.knowledge.version}-{hashlib.sha256(RECIPE.encode()).hexdigest()[:8]}"
+        model = self.cache.load(org_id, version) if self.cache else None
+        if model is None:
+            log.info("training the understanding model of %s (knowledge %s)", org_id, version)
+            model = train(self.knowledge, org_id)
+            if self.cache is not None:
+                self.cache.save(model, org_id, version)
+        return model
 
     def function_keywords(self, org_id: str, lang: Lang) -> dict[str, frozenset[str]]:
         """The directory's expert-function keywords, analysed once per org and language."""
@@ -48,7 +75,7 @@ class Understanding:
         return self._keywords[key]
 
     def language(self, text: str, prefer: Lang) -> Detected:
-        return self.detector.detect(text[:MATCH_CHARS], prefer)
+        return self.detector.detect(text[:LANGUAGE_CHARS], prefer)
 
     def pattern_intent(self, text: str) -> str | None:
         head = text[:PATTERN_HEAD].casefold()
@@ -58,27 +85,17 @@ class Understanding:
                 return intent_id
         return None
 
-    def understand(self, text: str, org_id: str, lang: Lang) -> Decision:
+    def probabilities(self, text: str, org_id: str) -> tuple[list[Target], np.ndarray]:
+        """The whole message and its question-bearing parts, read and averaged."""
+        model, targets = self.model(org_id)
+        parts = [text[:MODEL_CHARS], *focus_parts(text[:MODEL_CHARS])]
+        return targets, np.mean([model.probabilities(part) for part in parts], axis=0)
+
+    def understand(self, text: str, org_id: str) -> Decision:
         intent = self.pattern_intent(text)
         if intent is not None:
             return Decision("intent", Target("intent", intent), 1.0)
-        index = self.index(org_id)
-        return decide(index.targets, index.score(text[:MATCH_CHARS], lang))
-
-
-def _examples(knowledge: Knowledge, org: OrgKnowledge) -> Iterator[Example]:
-    for entry in org.entries.values():
-        target = Target("entry", entry.id)
-        for lang, questions in entry.examples.items():
-            for question in questions:
-                yield Example(target, lang, question)
-        for lang, title in entry.title.items():
-            yield Example(target, lang, title)
-    for intent in knowledge.intents.values():
-        target = Target("intent", intent.id)
-        for lang, utterances in intent.examples.items():
-            for utterance in utterances:
-                yield Example(target, lang, utterance)
+        return decide(*self.probabilities(text, org_id))
 
 
 def _language_samples(knowledge: Knowledge) -> Iterator[tuple[Lang, str]]:

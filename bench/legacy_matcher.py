@@ -1,4 +1,6 @@
-"""The precomputed matching index of one organisation: every example question of every
+"""The matcher kombot used before the trained model, kept as the benchmark's baseline.
+
+The precomputed matching index of one organisation: every example question of every
 entry and intent, analysed once at start-up.
 
 A question is scored against all examples at once: an IDF-weighted term overlap through
@@ -155,3 +157,43 @@ class MatchIndex:
                     parts.append((modifier, 0.6))
                 return parts
         return []
+
+
+# --- the decision and the glue the matcher had in the bot, as it was ------------------
+ANSWER_AT, ANSWER_MARGIN, SUGGEST_AT, CLOSE, MAX_SUGGESTIONS, MATCH_CHARS = (
+    0.52, 0.01, 0.38, 0.12, 3, 600
+)  # fmt: skip
+
+
+def legacy_decide(targets: list[Target], scores: np.ndarray) -> tuple[str, str | None]:
+    """(kind, id) as the old `decide` gave them."""
+    if not len(scores):
+        return "fallback", None
+    order = np.argsort(-scores)
+    best, s1 = targets[order[0]], float(scores[order[0]])
+    s2 = float(scores[order[1]]) if len(order) > 1 else 0.0
+    if s1 >= ANSWER_AT and s1 - s2 >= ANSWER_MARGIN:
+        return ("intent" if best.kind == "intent" else "answer"), best.id
+    close = [
+        i for i in order[: MAX_SUGGESTIONS * 3]
+        if targets[i].kind == "entry" and scores[i] >= max(SUGGEST_AT, s1 - CLOSE)
+    ]  # fmt: skip
+    return ("suggestions" if s1 >= SUGGEST_AT and close else "fallback"), None
+
+
+def legacy_index(knowledge, org_id: str, analyser: Analyser) -> MatchIndex:
+    org = knowledge.org(org_id)
+    examples = [
+        Example(Target("entry", e.id), lang, q)
+        for e in org.entries.values()
+        for lang, questions in [*e.examples.items(), *((k, [v]) for k, v in e.title.items())]
+        for q in questions
+    ]
+    examples += [
+        Example(Target("intent", i.id), lang, q)
+        for i in knowledge.intents.values()
+        if i.id != "out_of_scope"  # the old matcher had no such class
+        for lang, questions in i.examples.items()
+        for q in questions
+    ]
+    return MatchIndex(examples, analyser)

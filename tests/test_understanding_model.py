@@ -1,0 +1,110 @@
+"""The trained model as served: the same numbers as scikit-learn, a cache that never
+serves a file it did not write, and the parts of a message that carry the question."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from bot.understanding.cache import ModelCache
+from bot.understanding.features import features
+from bot.understanding.focus import focus_parts
+from bot.understanding.training import MIN_DF, fit_model
+
+TEXTS = [
+    "må jeg tale med pressen", "maa jeg tale med pressen om min afdeling", "pressen ringer",
+    "hvad er lix", "lix tal for en pjece", "hvordan beregnes lix",
+    "tv2 står i forhallen", "journalister i forhallen nu", "tv2 filmer i forhallen",
+    "hvor er kantinen", "kantinen lukker", "hvornår åbner kantinen",
+]  # fmt: skip
+LABELS = [label for label in ("entry:press", "entry:lix", "intent:crisis", "oos") for _ in "abc"]
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    return fit_model(TEXTS, LABELS, temperature=1.0)
+
+
+def test_served_features_are_scikit_learns(small_model):
+    vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=MIN_DF)
+    vectoriser.fit(TEXTS)
+    for text in ["pressen i forhallen nu!", "LIX?", "Maa jeg tale med pressen", "ukendt ord"]:
+        expected = vectoriser.transform([text]).toarray()[0]
+        columns, weights = small_model.vector(text)
+        served = np.zeros_like(expected)
+        served[columns] = weights
+        assert np.allclose(served, expected, atol=1e-6), text
+
+
+def test_probabilities_rank_the_right_class(small_model):
+    probabilities = small_model.probabilities("journalist i forhallen")
+    assert small_model.classes[int(np.argmax(probabilities))] == "intent:crisis"
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_cache_round_trip_gives_the_same_probabilities(tmp_path, small_model):
+    cache = ModelCache(tmp_path)
+    cache.save(small_model, "org-a", "v1")
+    loaded = cache.load("org-a", "v1")
+    assert loaded is not None
+    assert loaded.classes == small_model.classes
+    text = "hvad er et godt lix"
+    assert np.allclose(loaded.probabilities(text), small_model.probabilities(text))
+
+
+def test_cache_for_other_knowledge_is_a_miss(tmp_path, small_model):
+    cache = ModelCache(tmp_path)
+    cache.save(small_model, "org-a", "v1")
+    assert cache.load("org-a", "v2") is None
+    assert cache.load("org-b", "v1") is None
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign", "pickled", "other-org"])
+def test_damaged_or_foreign_cache_is_rejected_logged_and_removed(
+    tmp_path, small_model, caplog, damage
+):
+    cache = ModelCache(tmp_path)
+    cache.save(small_model, "org-a", "v1")
+    path = cache.path("org-a", "v1")
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flipped":  # same size, one array byte changed: the checksum catches it
+        with np.load(path) as arrays:
+            fields = {name: arrays[name] for name in arrays.files}
+        fields["coef"] = fields["coef"].copy()
+        fields["coef"][0, 0] += 1.0
+        np.savez(path, **fields)
+    elif damage == "foreign":
+        path.write_bytes(b"not a model at all")
+    elif damage == "pickled":
+        np.save(path.with_suffix(".npy"), np.array([{"evil": 1}], dtype=object))
+        path.with_suffix(".npy").replace(path)
+    else:
+        cache.save(small_model, "org-b", "v1")
+        cache.path("org-b", "v1").replace(path)
+    with caplog.at_level(logging.WARNING, logger="kombot.understanding"):
+        assert cache.load("org-a", "v1") is None
+    assert "rejected" in caplog.text
+    assert not path.exists()
+
+
+def test_a_story_reads_its_question_sentence():
+    text = (
+        "Jeg sidder i receptionen på øjenafdelingen. En journalist fra lokalavisen ringede "
+        "for lidt siden om ventetiden. Jeg lovede at ringe tilbage. Hvem skal jeg sende den "
+        "videre til?"
+    )
+    assert focus_parts(text) == ["Hvem skal jeg sende den videre til?"]
+
+
+def test_an_instruction_before_a_pasted_text_is_read_on_its_own():
+    text = "kan du gøre den her enklere: Patienten bedes venligst fremmøde fastende kl. 8."
+    assert "kan du gøre den her enklere" in focus_parts(text)
+
+
+def test_a_plain_question_has_no_parts():
+    assert focus_parts("må jeg tale med pressen?") == []
