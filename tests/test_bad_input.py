@@ -50,3 +50,29 @@ def test_message_text_is_not_logged_at_info(bot, caplog):
         bot.say(f"må jeg udtale mig til pressen om {SECRET_WORD}")
     assert caplog.records, "the engine logs what it did"
     assert all(SECRET_WORD not in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kann ich als Pflegekraft mit einer Zeitung über meine Station sprechen?",
+        "Mag ik als verpleegkundige met een journalist over mijn afdeling praten?",
+        "Hoe reset ik mijn wachtwoord voor het ziekenhuisnetwerk?",
+    ],
+)
+def test_german_and_dutch_are_told_which_languages_the_bot_speaks(bot, text):
+    [reply] = bot.say(text)
+    assert reply.kind == "fallback"
+    assert reply.language == "en"
+    assert reply.text.startswith("I understand Danish, Swedish, Norwegian and English.")
+
+
+def test_a_message_of_only_stop_words_is_not_answered(bot):
+    reply = bot.main("og det er jo så at vi har den der med at")
+    assert reply.kind in ("fallback", "suggestions")
+
+
+def test_a_pasted_draft_of_20000_characters_is_checked_not_refused(bot):
+    draft = "Patienten bedes fremmøde fastende med henblik på præoperativ vurdering. " * 280
+    reply = bot.main("kan du tjekke denne tekst: " + draft[:19_900])
+    assert reply.intent == "plain_language"

@@ -78,3 +78,34 @@ def test_plain_language_request_is_recognised(bot):
         "henblik på præoperativ vurdering."
     )
     assert (reply.kind, reply.intent) == ("intent", "plain_language")
+
+
+def test_a_story_before_the_question_still_gets_its_answer(bot):
+    reply = bot.main(
+        "jeg er sygeplejerske på karkirurgisk afsnit og har været her i et halvt år. "
+        "i går skrev jeg et længere opslag om arbejdspresset, men jeg slettede det igen. "
+        "må jeg som ansat egentlig udtale mig offentligt om forholdene på mit arbejde?"
+    )
+    assert reply.entry == "speech.own_behalf"
+
+
+def test_a_media_situation_with_no_question_is_a_crisis(bot):
+    reply = bot.main(
+        "stiftstidende har lige bragt en artikel om en fejlmedicinering på vores afsnit, "
+        "og nu står der en fotograf ved hovedindgangen"
+    )
+    assert reply.intent == "crisis"
+
+
+def test_an_instruction_before_a_pasted_text_starts_the_plain_language_check(bot):
+    reply = bot.main(
+        "gør lige den her mere forståelig for patienterne: Ved manglende fremmøde uden "
+        "forudgående afbud vil De blive afmeldt forløbet, jf. gældende retningslinjer."
+    )
+    assert reply.intent == "plain_language"
+
+
+def test_a_question_about_a_clinical_matter_is_out_of_scope_with_a_pointer(bot):
+    reply = bot.main("hvor ofte skal en sengeliggende patient vendes for at undgå tryksår")
+    assert reply.kind == "fallback"
+    assert "uden for" in reply.text

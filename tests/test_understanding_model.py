@@ -12,7 +12,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from bot.understanding.cache import ModelCache
 from bot.understanding.features import features
 from bot.understanding.focus import focus_parts
+from bot.understanding.model import IntentModel
 from bot.understanding.training import MIN_DF, fit_model
+from bot.understanding.understand import Understanding
 
 TEXTS = [
     "må jeg tale med pressen", "maa jeg tale med pressen om min afdeling", "pressen ringer",
@@ -45,21 +47,28 @@ def test_probabilities_rank_the_right_class(small_model):
     assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
 
 
+def _cached(cache: ModelCache, name: str, version: str):
+    found = cache.load(name, version)
+    return None if found is None else IntentModel.from_arrays(found[1], features)
+
+
 def test_cache_round_trip_gives_the_same_probabilities(tmp_path, small_model):
     cache = ModelCache(tmp_path)
-    cache.save(small_model, "org-a", "v1")
-    loaded = cache.load("org-a", "v1")
+    cache.save("org-a", "v1", small_model.to_arrays())
+    loaded = _cached(cache, "org-a", "v1")
     assert loaded is not None
     assert loaded.classes == small_model.classes
     text = "hvad er et godt lix"
     assert np.allclose(loaded.probabilities(text), small_model.probabilities(text))
 
 
-def test_cache_for_other_knowledge_is_a_miss(tmp_path, small_model):
+def test_cache_for_other_knowledge_is_a_miss_and_older_files_are_removed(tmp_path, small_model):
     cache = ModelCache(tmp_path)
-    cache.save(small_model, "org-a", "v1")
+    cache.save("org-a", "v1", small_model.to_arrays())
     assert cache.load("org-a", "v2") is None
     assert cache.load("org-b", "v1") is None
+    cache.save("org-a", "v2", small_model.to_arrays())
+    assert not cache.path("org-a", "v1").exists()
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign", "pickled", "other-org"])
@@ -67,12 +76,12 @@ def test_damaged_or_foreign_cache_is_rejected_logged_and_removed(
     tmp_path, small_model, caplog, damage
 ):
     cache = ModelCache(tmp_path)
-    cache.save(small_model, "org-a", "v1")
+    cache.save("org-a", "v1", small_model.to_arrays())
     path = cache.path("org-a", "v1")
     data = path.read_bytes()
     if damage == "truncated":
         path.write_bytes(data[: len(data) // 2])
-    elif damage == "flipped":  # same size, one array byte changed: the checksum catches it
+    elif damage == "flipped":  # one array value changed: the checksum catches it
         with np.load(path) as arrays:
             fields = {name: arrays[name] for name in arrays.files}
         fields["coef"] = fields["coef"].copy()
@@ -84,12 +93,24 @@ def test_damaged_or_foreign_cache_is_rejected_logged_and_removed(
         np.save(path.with_suffix(".npy"), np.array([{"evil": 1}], dtype=object))
         path.with_suffix(".npy").replace(path)
     else:
-        cache.save(small_model, "org-b", "v1")
+        cache.save("org-b", "v1", small_model.to_arrays())
         cache.path("org-b", "v1").replace(path)
     with caplog.at_level(logging.WARNING, logger="kombot.understanding"):
         assert cache.load("org-a", "v1") is None
     assert "rejected" in caplog.text
     assert not path.exists()
+
+
+def test_a_damaged_cache_is_rebuilt_and_serves_the_same_answers(tmp_path, knowledge):
+    first = Understanding(knowledge, ModelCache(tmp_path))
+    question = "må jeg udtale mig til pressen om min afdeling"
+    before = first.understand(question, "region-midtjylland")
+    path = next(tmp_path.glob("region-midtjylland-*.npz"))
+    path.write_bytes(path.read_bytes()[:1000])
+    again = Understanding(knowledge, ModelCache(tmp_path))
+    assert again.understand(question, "region-midtjylland") == before
+    version = path.stem.removeprefix("region-midtjylland-")
+    assert ModelCache(tmp_path).load("region-midtjylland", version) is not None  # rebuilt
 
 
 def test_a_story_reads_its_question_sentence():

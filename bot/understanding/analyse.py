@@ -43,7 +43,12 @@ class Analyser:
                 for variant in variants:
                     table[tuple(fold(w) for w in words(variant))] = target
             self._phrases[lang] = table
+        self._any_language = {k: v for lang in LANGS for k, v in self._phrases[lang].items()}
         self._longest = max((len(k) for t in self._phrases.values() for k in t), default=1)
+
+    def canonical(self, folded: list[str]) -> list[str]:
+        """Folded words with every synonym read as its canonical word, in any language."""
+        return self._replace(folded, self._any_language)
 
     def terms(self, text: str, lang: Lang) -> tuple[str, ...]:
         stem = _stemmer(lang).stemWord
@@ -56,7 +61,9 @@ class Analyser:
         return tuple(out)
 
     def _synonyms(self, folded: list[str], lang: Lang) -> list[str]:
-        table = self._phrases[lang]
+        return self._replace(folded, self._phrases[lang])
+
+    def _replace(self, folded: list[str], table: dict) -> list[str]:
         if not table:
             return folded
         out: list[str] = []

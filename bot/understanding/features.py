@@ -10,6 +10,8 @@ the phrases that tell neighbouring entries apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.understanding.normalise import fold, words
 
 CHAR_NGRAMS = (2, 5)
@@ -19,8 +21,11 @@ def normalised_words(text: str) -> list[str]:
     return [fold(word) for word in words(text)]
 
 
-def features(text: str) -> list[str]:
+def features(text: str, canonical: Callable[[list[str]], list[str]] | None = None) -> list[str]:
+    """`canonical` reads synonyms as their canonical word ("liks-tall" as "lix")."""
     tokens = normalised_words(text)
+    if canonical is not None:
+        tokens = canonical(tokens)
     out = [f"w:{w}" for w in tokens]
     out += [f"b:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
     low, high = CHAR_NGRAMS

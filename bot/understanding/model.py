@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.understanding.features import features
 
-OUT_OF_SCOPE = "intent:out_of_scope"
+Featurise = Callable[[str], list[str]]
 
 
 @dataclass
@@ -28,10 +29,11 @@ class IntentModel:
     coef: np.ndarray  # (features, classes): one row read per feature present
     intercept: np.ndarray  # (classes,)
     temperature: float = 1.0
+    featurise: Featurise = field(default=features, repr=False)
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The columns present in `text` and their normalised tf-idf weights."""
-        counts = Counter(f for f in features(text) if f in self.vocabulary)
+        counts = Counter(f for f in self.featurise(text) if f in self.vocabulary)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         columns = np.fromiter((self.vocabulary[f] for f in counts), dtype=np.int64)
@@ -45,3 +47,25 @@ class IntentModel:
         logits = (logits - logits.max()) / self.temperature
         exp = np.exp(logits)
         return exp / exp.sum()
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "classes": np.array(self.classes),
+            "vocabulary": np.array(sorted(self.vocabulary, key=self.vocabulary.__getitem__)),
+            "idf": self.idf,
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "temperature": np.array(self.temperature),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], featurise: Featurise) -> IntentModel:
+        return cls(
+            classes=arrays["classes"].tolist(),
+            vocabulary={word: i for i, word in enumerate(arrays["vocabulary"].tolist())},
+            idf=arrays["idf"],
+            coef=arrays["coef"],
+            intercept=arrays["intercept"],
+            temperature=float(arrays["temperature"]),
+            featurise=featurise,
+        )

@@ -7,6 +7,7 @@ reads the fitted arrays (`model.py`).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,17 +16,19 @@ import numpy as np
 
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
+from bot.understanding.analyse import Analyser
 from bot.understanding.augment import SHARE, with_context
 from bot.understanding.features import CHAR_NGRAMS, features
-from bot.understanding.model import IntentModel
+from bot.understanding.model import Featurise, IntentModel
 
 MIN_DF = 2  # a feature seen once is noise at this size, and halves training time
 C = 10.0  # inverse regularisation of the logistic regression
 TOLERANCE = 1e-3
 FOLDS = 3
+SYNONYMS = True  # read knowledge/synonyms.yaml into the features (an ablation keeps it)
 TEMPERATURE = 0.5  # softmax temperature; `bench/calibrate.py` fits it by cross-validation
 # Everything that changes a fitted model besides the knowledge: part of its cache key.
-RECIPE = f"char{CHAR_NGRAMS}-df{MIN_DF}-C{C}-tol{TOLERANCE}-T{TEMPERATURE}-ctx{SHARE}"
+RECIPE = f"char{CHAR_NGRAMS}-df{MIN_DF}-C{C}-tol{TOLERANCE}-T{TEMPERATURE}-ctx{SHARE}-syn{SYNONYMS}"
 
 
 def labelled_examples(knowledge: Knowledge, org: OrgKnowledge) -> Iterator[tuple[str, str, Lang]]:
@@ -41,12 +44,19 @@ def labelled_examples(knowledge: Knowledge, org: OrgKnowledge) -> Iterator[tuple
                 yield utterance, f"intent:{intent.id}", lang
 
 
-def _fit(texts: list[str], labels: list[str]):
+def featuriser(knowledge: Knowledge) -> Featurise:
+    """The features of this knowledge: its synonyms are read as their canonical words."""
+    if not SYNONYMS:
+        return features
+    return functools.partial(features, canonical=Analyser(knowledge.synonyms).canonical)
+
+
+def _fit(texts: list[str], labels: list[str], featurise: Featurise):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vectoriser = TfidfVectorizer(
-        analyzer=features, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32
+        analyzer=featurise, sublinear_tf=True, min_df=MIN_DF, dtype=np.float32
     )
     matrix = vectoriser.fit_transform(texts)
     classifier = LogisticRegression(C=C, max_iter=1000, tol=TOLERANCE)
@@ -54,7 +64,7 @@ def _fit(texts: list[str], labels: list[str]):
     return vectoriser, classifier
 
 
-def _as_model(vectoriser, classifier, temperature: float) -> IntentModel:
+def _as_model(vectoriser, classifier, temperature: float, featurise: Featurise) -> IntentModel:
     return IntentModel(
         classes=[str(c) for c in classifier.classes_],
         vocabulary={str(k): int(v) for k, v in vectoriser.vocabulary_.items()},
@@ -62,15 +72,21 @@ def _as_model(vectoriser, classifier, temperature: float) -> IntentModel:
         coef=np.ascontiguousarray(classifier.coef_.T, dtype=np.float32),
         intercept=classifier.intercept_.astype(np.float32),
         temperature=temperature,
+        featurise=featurise,
     )
 
 
 def train(knowledge: Knowledge, org_id: str) -> IntentModel:
-    return fit_model(*_dataset(knowledge, org_id))
+    return fit_model(*_dataset(knowledge, org_id), featurise=featuriser(knowledge))
 
 
-def fit_model(texts: list[str], labels: list[str], temperature: float = TEMPERATURE) -> IntentModel:
-    return _as_model(*_fit(texts, labels), temperature)
+def fit_model(
+    texts: list[str],
+    labels: list[str],
+    temperature: float = TEMPERATURE,
+    featurise: Featurise = features,
+) -> IntentModel:
+    return _as_model(*_fit(texts, labels, featurise), temperature, featurise)
 
 
 @dataclass
@@ -103,13 +119,14 @@ def cross_validate(knowledge: Knowledge, org_id: str, folds: int = FOLDS) -> Cro
     from sklearn.model_selection import StratifiedKFold
 
     texts, labels = _dataset(knowledge, org_id)
+    featurise = featuriser(knowledge)
     classes = sorted(set(labels))
     position = {c: i for i, c in enumerate(classes)}
     logits = np.zeros((len(texts), len(classes)), dtype=np.float64)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     for train_rows, test_rows in splitter.split(texts, labels):
         vectoriser, classifier = _fit(
-            [texts[i] for i in train_rows], [labels[i] for i in train_rows]
+            [texts[i] for i in train_rows], [labels[i] for i in train_rows], featurise
         )
         scores = classifier.decision_function(vectoriser.transform([texts[i] for i in test_rows]))
         columns = [position[str(c)] for c in classifier.classes_]

@@ -6,7 +6,8 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import numpy as np
 
@@ -20,9 +21,10 @@ from bot.understanding.focus import focus_parts
 from bot.understanding.language import Detected, LanguageDetector
 from bot.understanding.model import IntentModel
 from bot.understanding.normalise import fold
-from bot.understanding.training import RECIPE, train
+from bot.understanding.training import RECIPE, featuriser, train
 
 log = logging.getLogger("kombot.understanding")
+Built = TypeVar("Built", IntentModel, LanguageDetector)
 
 PATTERN_HEAD = 200  # intent patterns look at the start of a message only
 MODEL_CHARS = 4000  # the model reads at most this much of a message (a pasted draft)
@@ -34,7 +36,12 @@ class Understanding:
         self.knowledge = knowledge
         self.cache = cache
         self.analyser = Analyser(knowledge.synonyms)
-        self.detector = LanguageDetector(_language_samples(knowledge))
+        self._version = f"{knowledge.version}-{hashlib.sha256(RECIPE.encode()).hexdigest()[:8]}"
+        self.detector = self._load_or_build(
+            "language",
+            lambda: LanguageDetector.train(_language_samples(knowledge)),
+            LanguageDetector.from_arrays,
+        )
         self._patterns = [
             (intent.id, re.compile(p, re.IGNORECASE), re.compile(fold(p), re.IGNORECASE))
             for intent in knowledge.intents.values()
@@ -57,14 +64,24 @@ class Understanding:
 
     def _load_or_train(self, org_id: str) -> IntentModel:
         self.knowledge.org(org_id)  # an unknown org fails here, before any training
-        version = f"{self.knowledge.version}-{hashlib.sha256(RECIPE.encode()).hexdigest()[:8]}"
-        model = self.cache.load(org_id, version) if self.cache else None
-        if model is None:
-            log.info("training the understanding model of %s (knowledge %s)", org_id, version)
-            model = train(self.knowledge, org_id)
-            if self.cache is not None:
-                self.cache.save(model, org_id, version)
-        return model
+        featurise = featuriser(self.knowledge)
+        return self._load_or_build(
+            org_id,
+            lambda: train(self.knowledge, org_id),
+            lambda arrays: IntentModel.from_arrays(arrays, featurise),
+        )
+
+    def _load_or_build(self, name: str, build: Callable[[], Built], read: Callable) -> Built:
+        """From the disk cache when it holds a sound file for this knowledge, else built
+        (and cached)."""
+        found = self.cache.load(name, self._version) if self.cache else None
+        if found is not None:
+            return read(found[1])
+        log.info("building %s for knowledge %s", name, self._version)
+        built = build()
+        if self.cache is not None:
+            self.cache.save(name, self._version, built.to_arrays())
+        return built
 
     def function_keywords(self, org_id: str, lang: Lang) -> dict[str, frozenset[str]]:
         """The directory's expert-function keywords, analysed once per org and language."""
