@@ -20,14 +20,13 @@ from bot.app import build_engine  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.evaluation import read_items, run, summary  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
-from bot.understanding import augment, training, understand  # noqa: E402
+from bot.understanding import features, training, understand  # noqa: E402
 
 RECIPES = {
     "served": [],
     "no synonyms": [mock.patch.object(training, "SYNONYMS", False)],
-    "no story context in training": [mock.patch.object(augment, "SHARE", 0.0)],
-    "whole message only (no question sentence)": [
-        mock.patch.object(understand, "focus_parts", lambda text: [])
+    "word features only (no character n-grams)": [
+        mock.patch.object(features, "CHAR_NGRAMS", (99, 99))
     ],
 }
 KEEP = ("in_scope_top1", "out_of_scope_correct", "confidently_wrong", "crisis_recall")

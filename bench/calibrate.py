@@ -5,9 +5,9 @@
    those judgements is the model's temperature.
 2. The model trained on everything reads every item of tests/eval/tune/ (the whole
    message and its question-bearing parts, as served).
-3. `decide()` is replayed for a grid of thresholds on both; the setting with the best
-   in-scope top-1 that keeps abstention ≥ 0.95, crisis recall ≥ 0.95 and confidently
-   wrong ≤ 0.02 on tune/ is printed. The chosen values live in
+3. `decide()` is replayed for a grid of thresholds on both; settings are ranked by
+   in-scope top-1, with a steep price for falling under abstention 0.95 or crisis recall
+   0.95, or over 0.02 confidently wrong, on tune/. The chosen values live in
    bot/understanding/decide.py and bot/understanding/training.py (TEMPERATURE).
 
     python bench/calibrate.py [--top 10]
@@ -59,6 +59,12 @@ def outcome(expect, decision: Decision) -> tuple[bool, bool]:
     else:
         ok = decision.kind == "answer" and decision.target.id == expect
     return ok, acted and not ok
+
+
+def objective(in_scope, abstain, wrong, crisis, cv_ok) -> float:
+    """In-scope accuracy first, with a steep price for each point past the bars."""
+    shortfall = max(0.0, wrong - 0.02) * 3 + max(0.0, 0.95 - abstain) * 2
+    return in_scope + 0.5 * cv_ok - shortfall - max(0.0, 0.95 - crisis) * 2
 
 
 def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -122,16 +128,14 @@ def main() -> None:
         wrong = np.mean([w for _, _, w in marks])
         cv_ok = np.mean([outcome(e, decide_module.decide(t, p))[0] for e, t, p in cv_items[::5]])
         rows.append((in_scope, abstain, wrong, np.mean(crisis), cv_ok, values))
-    fit = [r for r in rows if r[1] >= 0.95 and r[2] <= 0.02 and r[3] >= 0.95]
-    fit.sort(key=lambda r: -(r[0] + 0.5 * r[4]))
-    print(f"temperature {temperature:.3f}; {len(fit)} of {len(rows)} settings fit the bars")
+    rows.sort(key=lambda r: -objective(*r[:5]))
+    print(f"temperature {temperature:.3f}; best of {len(rows)} settings first")
     print("in-scope abstain wrong crisis cv  " + " ".join(GRID))
-    for in_scope, abstain, wrong, crisis_recall, cv_ok, values in fit[: args.top]:
+    for in_scope, abstain, wrong, crisis_recall, cv_ok, values in rows[: args.top]:
         print(
             f"{in_scope:.3f}    {abstain:.3f}   {wrong:.3f} {crisis_recall:.3f}  {cv_ok:.3f} "
             + " ".join(str(v) for v in values)
         )
-
 
 if __name__ == "__main__":
     main()

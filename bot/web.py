@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -66,6 +67,7 @@ class Server:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self.last_reload_error = ""
+        self._reloading = threading.Lock()
         engine.reload = self.reload_from_chat
 
     def app(self) -> web.Application:
@@ -212,7 +214,12 @@ class Server:
         )
 
     def reload(self) -> bool:
-        """Swap in freshly loaded knowledge; keep serving the old one if it is broken."""
+        """Swap in freshly loaded knowledge, its models trained before the swap; keep
+        serving the old one if it is broken. One reload at a time."""
+        with self._reloading:
+            return self._reload()
+
+    def _reload(self) -> bool:
         try:
             knowledge = load_knowledge(self.settings.knowledge_dir, self.settings.intents_dir)
         except KnowledgeError as exc:
@@ -224,10 +231,11 @@ class Server:
             self.last_reload_error = str(exc)
             self._tell_admins(str(exc))
             return False
-        self.engine = build_engine(knowledge, self.settings, clock=self.engine.desk.clock)
-        self.engine.warm(self.settings.org)
-        self.engine.reload = self.reload_from_chat
-        self.scheduler.engine = self.engine
+        engine = build_engine(knowledge, self.settings, clock=self.engine.desk.clock)
+        warm_served(engine, self.settings)  # trained before the swap, not on a question
+        engine.reload = self.reload_from_chat
+        self.engine = engine
+        self.scheduler.engine = engine
         log.info("knowledge reloaded: %s", knowledge.version)
         return True
 
@@ -274,7 +282,13 @@ def check_configuration(settings: Settings) -> None:
 def create_server(settings: Settings, scheduler_interval: float = 60.0) -> Server:
     knowledge = load_knowledge(settings.knowledge_dir, settings.intents_dir)
     engine = build_engine(knowledge, settings)
-    served = {settings.org, *settings.slack_workspaces.values(), *settings.teams_tenants.values()}
-    for org in sorted(served & set(knowledge.orgs)):
-        engine.warm(org)  # index now, not on the first question
+    warm_served(engine, settings)
     return Server(settings, engine, scheduler_interval)
+
+
+def warm_served(engine: Engine, settings: Settings) -> None:
+    """Load or train the model of every org this server answers for, now rather than on
+    its first question."""
+    served = {settings.org, *settings.slack_workspaces.values(), *settings.teams_tenants.values()}
+    for org in sorted(served & set(engine.knowledge.orgs)):
+        engine.warm(org)

@@ -11,7 +11,6 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.understanding.cache import ModelCache
 from bot.understanding.features import features
-from bot.understanding.focus import focus_parts
 from bot.understanding.model import IntentModel
 from bot.understanding.training import MIN_DF, fit_model
 from bot.understanding.understand import Understanding
@@ -111,21 +110,3 @@ def test_a_damaged_cache_is_rebuilt_and_serves_the_same_answers(tmp_path, knowle
     assert again.understand(question, "region-midtjylland") == before
     version = path.stem.removeprefix("region-midtjylland-")
     assert ModelCache(tmp_path).load("region-midtjylland", version) is not None  # rebuilt
-
-
-def test_a_story_reads_its_question_sentence():
-    text = (
-        "Jeg sidder i receptionen på øjenafdelingen. En journalist fra lokalavisen ringede "
-        "for lidt siden om ventetiden. Jeg lovede at ringe tilbage. Hvem skal jeg sende den "
-        "videre til?"
-    )
-    assert focus_parts(text) == ["Hvem skal jeg sende den videre til?"]
-
-
-def test_an_instruction_before_a_pasted_text_is_read_on_its_own():
-    text = "kan du gøre den her enklere: Patienten bedes venligst fremmøde fastende kl. 8."
-    assert "kan du gøre den her enklere" in focus_parts(text)
-
-
-def test_a_plain_question_has_no_parts():
-    assert focus_parts("må jeg tale med pressen?") == []

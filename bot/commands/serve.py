@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
@@ -63,7 +64,12 @@ def serve(
         # acknowledges Slack and Teams must not queue behind many of them (bench/http_load).
         loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.worker_threads))
         stop = asyncio.Event()
-        loop.add_signal_handler(signal.SIGHUP, server.reload)
+        # A reload trains the new knowledge's model (seconds): off the loop and the answer
+        # threads, while the last good knowledge keeps serving.
+        loop.add_signal_handler(
+            signal.SIGHUP,
+            lambda: threading.Thread(target=server.reload, name="kombot-reload").start(),
+        )
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         socket_mode = None

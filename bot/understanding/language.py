@@ -19,6 +19,7 @@ from importlib import resources
 import numpy as np
 
 from bot.languages import LANGS, Lang
+from bot.understanding.foreign import in_another_language
 from bot.understanding.normalise import words
 
 ORG_PRIOR = math.log(8.0)  # how much evidence it takes to leave the org's language
@@ -26,6 +27,7 @@ DAMPING = 0.5  # trigrams of one word are not independent: temper their evidence
 MIN_KNOWN_SHARE = 0.25  # below this share of known words a longer text is "not ours"
 MIN_FOREIGN_SHARE = 0.3  # from this share of other languages' common words, likewise
 MIN_WORDS_FOR_FOREIGN = 3  # shorter messages are never called "another language"
+ASK_LANGID_BELOW = 0.7  # with fewer known words than this, py3langid gives its opinion
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,13 @@ class Detected:
     known_share: float  # share of words seen in any language's training text
     foreign_share: float  # share of words that are frequent in languages we do not speak
 
-    def is_foreign(self, word_count: int) -> bool:
+    def is_foreign(self, text: str) -> bool:
         """Too little of it is ours to answer: tell the user which languages we speak."""
-        return word_count >= MIN_WORDS_FOR_FOREIGN and (
-            self.known_share < MIN_KNOWN_SHARE or self.foreign_share >= MIN_FOREIGN_SHARE
-        )
+        if len(text.split()) < MIN_WORDS_FOR_FOREIGN:
+            return False
+        if self.known_share < MIN_KNOWN_SHARE or self.foreign_share >= MIN_FOREIGN_SHARE:
+            return True
+        return self.known_share < ASK_LANGID_BELOW and in_another_language(text)
 
 
 def _foreign_words() -> set[str]:

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.knowledge.loader import Knowledge, OrgKnowledge
-from bot.languages import Lang
 from bot.understanding.analyse import Analyser
-from bot.understanding.augment import SHARE, with_context
 from bot.understanding.features import CHAR_NGRAMS, features
 from bot.understanding.model import Featurise, IntentModel
 
@@ -28,20 +26,20 @@ FOLDS = 3
 SYNONYMS = True  # read knowledge/synonyms.yaml into the features (an ablation keeps it)
 TEMPERATURE = 0.5  # softmax temperature; `bench/calibrate.py` fits it by cross-validation
 # Everything that changes a fitted model besides the knowledge: part of its cache key.
-RECIPE = f"char{CHAR_NGRAMS}-df{MIN_DF}-C{C}-tol{TOLERANCE}-T{TEMPERATURE}-ctx{SHARE}-syn{SYNONYMS}"
+RECIPE = f"char{CHAR_NGRAMS}-df{MIN_DF}-C{C}-tol{TOLERANCE}-T{TEMPERATURE}-syn{SYNONYMS}"
 
 
-def labelled_examples(knowledge: Knowledge, org: OrgKnowledge) -> Iterator[tuple[str, str, Lang]]:
+def labelled_examples(knowledge: Knowledge, org: OrgKnowledge) -> Iterator[tuple[str, str]]:
     for entry in org.entries.values():
-        for lang, questions in entry.examples.items():
+        for questions in entry.examples.values():
             for question in questions:
-                yield question, f"entry:{entry.id}", lang
-        for lang, title in entry.title.items():
-            yield title, f"entry:{entry.id}", lang
+                yield question, f"entry:{entry.id}"
+        for title in entry.title.values():
+            yield title, f"entry:{entry.id}"
     for intent in knowledge.intents.values():
-        for lang, utterances in intent.examples.items():
+        for utterances in intent.examples.values():
             for utterance in utterances:
-                yield utterance, f"intent:{intent.id}", lang
+                yield utterance, f"intent:{intent.id}"
 
 
 def featuriser(knowledge: Knowledge) -> Featurise:
@@ -151,5 +149,5 @@ def _fit_temperature(logits: np.ndarray, truth: np.ndarray) -> float:
 
 
 def _dataset(knowledge: Knowledge, org_id: str) -> tuple[list[str], list[str]]:
-    pairs = list(with_context(labelled_examples(knowledge, knowledge.org(org_id))))
+    pairs = list(labelled_examples(knowledge, knowledge.org(org_id)))
     return [text for text, _ in pairs], [label for _, label in pairs]

@@ -14,10 +14,10 @@ import numpy as np
 from bot.knowledge.loader import Knowledge
 from bot.languages import LANGS, Lang
 from bot.tickets.routing import keyword_terms
-from bot.understanding.analyse import Analyser
+from bot.understanding.analyse import Analyser, stopwords
 from bot.understanding.cache import ModelCache
 from bot.understanding.decide import Decision, Target, decide
-from bot.understanding.focus import focus_parts
+from bot.understanding.features import normalised_words
 from bot.understanding.language import Detected, LanguageDetector
 from bot.understanding.model import IntentModel
 from bot.understanding.normalise import fold
@@ -103,15 +103,17 @@ class Understanding:
         return None
 
     def probabilities(self, text: str, org_id: str) -> tuple[list[Target], np.ndarray]:
-        """The whole message and its question-bearing parts, read and averaged."""
+        """The whole message is read: a story or greeting around the question included
+        (reading its question sentence apart did worse on held-out-style questions)."""
         model, targets = self.model(org_id)
-        parts = [text[:MODEL_CHARS], *focus_parts(text[:MODEL_CHARS])]
-        return targets, np.mean([model.probabilities(part) for part in parts], axis=0)
+        return targets, model.probabilities(text[:MODEL_CHARS])
 
     def understand(self, text: str, org_id: str) -> Decision:
         intent = self.pattern_intent(text)
         if intent is not None:
             return Decision("intent", Target("intent", intent), 1.0)
+        if all(word in stopwords() for word in normalised_words(text)):
+            return Decision("fallback", None, 0.0)  # nothing but function words: no content
         return decide(*self.probabilities(text, org_id))
 
 
