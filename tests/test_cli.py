@@ -69,8 +69,11 @@ def test_eval_gets_every_sample_item_right():
         "by_language",
         "p50_ms",
         "p99_ms",
+        "confidently_wrong",
+        "crisis_recall",
     }
     assert data["summary"]["language"] == 1.0
+    assert data["summary"]["confidently_wrong"] == 0.0
 
 
 def test_eval_reports_a_file_that_is_not_a_list(tmp_path):
@@ -96,3 +99,28 @@ def test_kb_check_fails_with_file_and_line(tmp_path, monkeypatch):
     result = runner.invoke(app, ["kb", "check"])
     assert result.exit_code == 1
     assert "knowledge/messages.yaml:1: fallback: missing required field 'sv'" in result.output
+
+
+def test_eval_of_a_folder_reports_figures_per_style(tmp_path):
+    (tmp_path / "a.yaml").write_text(
+        '- q: "må jeg tale med pressen om min afdeling"\n'
+        "  expect: press.who_speaks_on_behalf\n  style: [short]\n"
+        '- q: "hvornår åbner kantinen"\n  expect: null\n  style: [short, near_miss]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yaml").write_text(
+        '- q: "logo"\n  expect: language.lix\n  style: short\n', encoding="utf-8"
+    )
+    result = runner.invoke(app, ["eval", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["summary"]
+    assert summary["total"] == 3
+    assert summary["by_style"]["short"]["n"] == 3
+    assert summary["by_style"]["near_miss"] == {"n": 1, "top1": 1.0}
+    assert summary["confidently_wrong"] == round(1 / 3, 4)  # "logo" answered, not with lix
+
+
+def test_eval_of_an_empty_folder_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["eval", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no *.yaml evaluation files" in " ".join(result.output.split())

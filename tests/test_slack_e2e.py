@@ -149,7 +149,7 @@ def test_did_you_mean_then_a_choice_over_slack(knowledge, db_url):
     async def scenario():
         async with Stack(knowledge, db_url) as stack:
             employee, _ = slack_people(knowledge)
-            await stack.dm(employee.slack_id, "presse", "EvD")
+            await stack.dm(employee.slack_id, "medier", "EvD")
             [suggested] = await stack.slack_api.wait_for("chat.postMessage")
             suggested = blocks_of(suggested)
             assert "Mente du" in suggested["text"]
