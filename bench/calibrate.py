@@ -137,5 +137,6 @@ def main() -> None:
             + " ".join(str(v) for v in values)
         )
 
+
 if __name__ == "__main__":
     main()
