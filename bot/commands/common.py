@@ -53,7 +53,8 @@ def engine_for(
         err.print(f"unknown org '{org}' (known: {known})", style="red", markup=False)
         raise typer.Exit(2)
     engine = build_engine(knowledge, settings, database_url=database_url, clock=clock)
-    engine.warm(org)
+    with err.status(f"loading the understanding model of {org} (trained once per knowledge)"):
+        engine.warm(org)
     return engine
 
 
