@@ -89,6 +89,10 @@ def test_kb_check_passes_on_the_shipped_knowledge():
     assert result.exit_code == 0, result.output
     assert "knowledge OK" in result.stdout
     assert "region-jamtland-harjedalen" in result.stdout
+    shown = " ".join(result.stdout.split())
+    for org in ("helsedirektoratet", "region-midtjylland"):
+        assert f"{org}: cross-validated accuracy 0." in shown  # trained and cross-validated
+    assert "weakest accuracy" in shown and "examples of taken for times" in shown
 
 
 def test_kb_check_fails_with_file_and_line(tmp_path, monkeypatch):

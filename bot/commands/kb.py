@@ -16,7 +16,7 @@ from bot.commands.common import (
     load_or_exit,
 )
 from bot.config import Settings
-from bot.knowledge.report import stale_entries, summary_table, validation_table
+from bot.knowledge.report import stale_entries, summary_table, validation_tables
 from bot.understanding.cache import ModelCache
 from bot.understanding.training import cross_validate
 from bot.understanding.understand import Understanding
@@ -49,7 +49,8 @@ def kb_check(
             with out.status(f"{org_id}: training and cross-validating"):
                 understanding.model(org_id)
                 validation = cross_validate(knowledge, org_id)
-            out.print(validation_table(org_id, validation))
+            for table in validation_tables(org_id, validation):
+                out.print(table)
     out.print(f"{len(knowledge.intents)} intents; knowledge OK.")
 
 

@@ -53,28 +53,27 @@ def stale_entries(knowledge: Knowledge, today: dt.date) -> list[tuple[str, str, 
     )
 
 
-def validation_table(org_id: str, validation: CrossValidation) -> Table:
+def validation_tables(org_id: str, validation: CrossValidation) -> list[Table]:
     """The weakest entries and the pairs most confused: which examples to improve."""
     accuracy = validation.per_class_accuracy()
     overall = sum(t == p for t, p in zip(validation.labels, validation.predicted, strict=True))
-    table = Table(
+    weakest = Table(
         title=f"{org_id}: cross-validated accuracy {overall / len(validation.labels):.3f}",
         caption="each example judged by a model trained without it (3 folds)",
         box=box.SIMPLE,
     )
-    table.add_column("weakest", no_wrap=True)
-    table.add_column("accuracy", justify="right")
-    table.add_column("most often taken for", no_wrap=True)
-    table.add_column("times", justify="right")
-    weakest = sorted(accuracy.items(), key=lambda kv: kv[1])[:WEAKEST]
-    confused = validation.confusions(WEAKEST)
-    for i in range(max(len(weakest), len(confused))):
-        label, share = weakest[i] if i < len(weakest) else ("", None)
-        pair = confused[i] if i < len(confused) else None
-        table.add_row(
-            label,
-            f"{share:.2f}" if share is not None else "",
-            f"{pair[0]} → {pair[1]}" if pair else "",
-            str(pair[2]) if pair else "",
-        )
-    return table
+    weakest.add_column("weakest")
+    weakest.add_column("accuracy", justify="right")
+    for label, share in sorted(accuracy.items(), key=lambda kv: kv[1])[:WEAKEST]:
+        weakest.add_row(_shown(label), f"{share:.2f}")
+    confused = Table(box=box.SIMPLE)
+    confused.add_column("examples of")
+    confused.add_column("taken for")
+    confused.add_column("times", justify="right")
+    for truth, guess, times in validation.confusions(WEAKEST):
+        confused.add_row(_shown(truth), _shown(guess), str(times))
+    return [weakest, confused]
+
+
+def _shown(label: str) -> str:
+    return label.removeprefix("entry:")
