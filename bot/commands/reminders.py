@@ -27,7 +27,6 @@ from bot.commands.common import (
 from bot.config import Settings
 from bot.reminders import calendar
 from bot.reminders.leadership import SchedulerRefused
-from bot.reminders.scheduler import SchedulerRuntime
 
 
 def reminders_preview(org: OrgOption = None, year: YearOption = None) -> None:
@@ -83,6 +82,8 @@ def reminders_scheduler(
     interval: Annotated[float, typer.Option(help="seconds between ticks")] = 60.0,
 ) -> None:
     """Run the scheduler (one leader per database; others wait as standby)."""
+    from bot.reminders.scheduler import SchedulerRuntime  # APScheduler: for this command only
+
     settings = Settings()
     engine = build_engine(load_or_exit(settings), settings)
     runtime = SchedulerRuntime(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,12 +32,25 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (idempotent)."""
+    """Bring the schema to the newest Alembic revision (idempotent). A throw-away
+    in-memory database has no history: it gets the models' schema directly, which a test
+    holds equal to the migrated one, and `kombot ask` is spared loading Alembic."""
+    if is_throwaway(engine):
+        Base.metadata.create_all(engine)
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def is_throwaway(engine: Engine) -> bool:
+    url = engine.url
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-import snowballstemmer
-
 from bot.knowledge.synonyms import Synonyms
 from bot.languages import LANGS, STEMMER_NAME, Lang
 from bot.understanding.normalise import fold, words
@@ -26,6 +24,8 @@ def stopwords() -> frozenset[str]:
 
 @cache
 def _stemmer(lang: Lang):
+    import snowballstemmer  # loads every language's stemmer: only when one is needed
+
     return snowballstemmer.stemmer(STEMMER_NAME[lang])
 
 
