@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
+import bot.web
 from bot.app import build_engine
 from bot.config import Settings
 from bot.knowledge.loader import load_knowledge
@@ -63,3 +65,29 @@ def test_reload_is_not_for_everyone(tmp_path):
     replies = say(server, "nurse@rm.example.org", "reload knowledge")
     assert not any(r.text.startswith("Knowledge reloaded") for r in replies)
     assert server.engine.knowledge.version == before
+
+
+def test_a_reload_trains_before_the_swap_while_the_last_good_knowledge_answers(
+    tmp_path, monkeypatch
+):
+    server, knowledge_dir = server_on_a_copy(tmp_path)
+    before = server.engine.knowledge.version
+    entries = knowledge_dir / "orgs" / RM / "entries.yaml"
+    entries.write_text(entries.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    training, release = threading.Event(), threading.Event()
+    real_warm = bot.web.warm_served
+
+    def slow_warm(engine, settings):
+        real_warm(engine, settings)  # the new version's model is trained here...
+        training.set()
+        release.wait()  # ...and the swap waits until the test has looked
+
+    monkeypatch.setattr(bot.web, "warm_served", slow_warm)
+    reload = threading.Thread(target=server.reload)
+    reload.start()
+    training.wait()
+    assert server.engine.knowledge.version == before  # the last good version still answers
+    assert say(server, "nurse@rm.example.org", "hvad er lix")[-1].entry == "language.lix"
+    release.set()
+    reload.join()
+    assert server.engine.knowledge.version != before
