@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 from typing import Annotated
@@ -19,6 +18,7 @@ from bot.engine import Engine
 from bot.knowledge.loader import Knowledge, load_knowledge
 from bot.knowledge.yamlfile import KnowledgeError
 from bot.languages import LANGS
+from bot.spreadsheet import write_csv
 
 OrgOption = Annotated[
     str | None,
@@ -78,9 +78,8 @@ def moment(value: str | None) -> dt.datetime:
 
 def print_rows(rows: list[dict], title: str, as_csv: bool) -> None:
     if as_csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["empty"])
-        writer.writeheader()
-        writer.writerows(rows)
+        header = list(rows[0]) if rows else ["empty"]
+        write_csv(sys.stdout, header, ([row[h] for h in header] for row in rows))
         return
     if not rows:
         Console().print(f"{title}: nothing in this period", markup=False)

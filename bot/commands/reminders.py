@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
 import signal
 import sys
@@ -27,6 +26,7 @@ from bot.commands.common import (
 from bot.config import Settings
 from bot.reminders import calendar
 from bot.reminders.leadership import SchedulerRefused
+from bot.spreadsheet import write_csv
 
 
 def reminders_preview(org: OrgOption = None, year: YearOption = None) -> None:
@@ -121,9 +121,7 @@ def goals_report(
     columns = ("org", "leader", "year", "goals", "achieved", "partly", "not_yet", "not_set")
     values = [[getattr(r, c) for c in columns] for r in rows]
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(values)
+        write_csv(sys.stdout, columns, values)
         return
     table = Table(box=box.SIMPLE, title=f"communication goals {year}")
     for column in columns:

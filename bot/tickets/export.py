@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
+from bot.spreadsheet import write_csv
 from bot.storage.models import Ticket
 
 COLUMNS = (
@@ -47,7 +47,5 @@ def row(ticket: Ticket) -> tuple[str, ...]:
 
 def to_csv(tickets: list[Ticket]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    writer.writerows(row(t) for t in tickets)
+    write_csv(out, COLUMNS, (row(t) for t in tickets))
     return out.getvalue()
