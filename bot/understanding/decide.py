@@ -13,9 +13,9 @@ from typing import Literal
 
 import numpy as np
 
-ANSWER_AT = 0.35  # the best class is acted on from here...
-ANSWER_MARGIN = 0.15  # ...when it leads the runner-up by this much
-CRISIS_AT = 0.35  # an acute media situation is acted on from here
+ANSWER_AT = 0.40  # the best class is acted on from here...
+ANSWER_MARGIN = 0.05  # ...when it leads the runner-up by this much
+CRISIS_AT = 0.25  # an acute media situation is acted on from here
 SUGGEST_AT = 0.15  # below this nothing fits: fallback
 SUGGESTION_FLOOR = 0.08  # a candidate shown in a did-you-mean has at least this
 MAX_SUGGESTIONS = 3
