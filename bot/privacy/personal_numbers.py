@@ -6,6 +6,13 @@
   (day + 60): the Luhn check digit is required.
 - Norwegian fødselsnummer (DDMMYYIIIKK), D-nummer (day + 40), H-nummer (month + 40) and
   synthetic test numbers (month + 80): both mod-11 check digits are required.
+
+Numbers are written in many ways: `010190–1234` (en dash), `01.01.90-1234`,
+`01 01 90 1234`, `010190/1234`, `CPR-010190-1234`, a soft hyphen or word joiner between
+the digits, `121212+1212` (a Swede over 100). Invisible characters are dropped and every
+dash-like character read as `-` first (positions are mapped back to the original text),
+and the patterns allow one separator between date and serial and a consistent space or
+dot inside the date.
 """
 
 from __future__ import annotations
@@ -25,9 +32,18 @@ LABEL: dict[str, str] = {
     "h_nummer": "H-nummer",
 }
 
-_SE_LONG = re.compile(r"(?<![\d-])(1[89]|20)(\d{6})[-+ ]?(\d{4})(?![\d-])")
-_NO = re.compile(r"(?<![\d-])(\d{6}) ?(\d{5})(?![\d-])")
-_TEN = re.compile(r"(?<![\d-])(\d{6})([-+ ]?)(\d{4})(?![\d-])")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"})
+_START = r"(?<!\d)(?<!\d[-.])"  # not inside a longer number: "CPR-" before it is fine
+_END = r"(?!\d)(?![-.]\d)"
+# DDMMYY or YYMMDD, with spaces or dots inside kept alike; one separator before the serial
+_DATE = r"(?P<a>\d{2})(?P<sep>[ .]?)(?P<b>\d{2})(?P=sep)(?P<c>\d{2})"
+_GAP = r"\s*(?P<gap>[-+/_.]?)\s*"
+_SE_LONG = re.compile(
+    _START + r"(?P<century>1[89]|20)" + _DATE + _GAP + r"(?P<serial>\d{4})" + _END
+)
+_NO = re.compile(_START + _DATE + _GAP + r"(?P<serial>\d{5})" + _END)
+_TEN = re.compile(_START + _DATE + _GAP + r"(?P<serial>\d{4})" + _END)
 _CPR_WORD = re.compile(r"cpr|personnummer|person-?nr|pers\.?nr", re.IGNORECASE)
 
 
@@ -46,6 +62,7 @@ class Finding:
 def find(text: str, country: str = "dk", today: dt.date | None = None) -> list[Finding]:
     """Every personal number in `text`; `country` breaks the DK/SE ten-digit tie."""
     today = today or dt.date.today()
+    text, origin = _normalised(text)
     found: list[Finding] = []
     taken: list[range] = []
 
@@ -53,31 +70,32 @@ def find(text: str, country: str = "dk", today: dt.date | None = None) -> list[F
         return not any(m.start() < r.stop and r.start < m.end() for r in taken)
 
     def add(kind: Kind, m: re.Match, confidence: float) -> None:
-        found.append(Finding(kind, m.start(), m.end(), confidence))
+        found.append(Finding(kind, origin[m.start()], origin[m.end() - 1] + 1, confidence))
         taken.append(range(m.start(), m.end()))
 
     for m in _SE_LONG.finditer(text):
-        kind = _swedish(m.group(2) + m.group(3), int(m.group(1)), today)
+        kind = _swedish(_digits(m), int(m["century"]), today)
         if kind:
             add(kind, m, 0.95)
     for m in _NO.finditer(text):
         if free(m):
-            kind = _norwegian(m.group(1) + m.group(2))
+            kind = _norwegian(_digits(m))
             if kind:
                 add(kind, m, 0.95)
     for m in _TEN.finditer(text):
         if not free(m):
             continue
-        digits = m.group(1) + m.group(3)
-        swedish = _swedish(digits, None, today)
-        danish = _cpr_date(digits, today) is not None
+        digits = _digits(m)
+        separator = m["gap"]
+        swedish = _swedish(digits, None, today, over_100=separator == "+")
+        danish = separator != "+" and _cpr_date(digits, today) is not None
         if swedish and (not danish or country == "se"):
             add(swedish, m, 0.9)
         elif danish:
             confidence = 0.6
             if _cpr_mod11(digits):
                 confidence += 0.25
-            if m.group(2) == "-" or _CPR_WORD.search(text[max(0, m.start() - 20) : m.start()]):
+            if separator == "-" or _CPR_WORD.search(text[max(0, m.start() - 20) : m.start()]):
                 confidence += 0.1
             add("cpr", m, min(confidence, 0.99))
     return sorted(found, key=lambda f: f.start)
@@ -91,6 +109,16 @@ def redact(
     for finding in reversed(findings):
         text = f"{text[: finding.start]}[{finding.label}]{text[finding.end :]}"
     return text, findings
+
+
+def _digits(m: re.Match) -> str:
+    return m["a"] + m["b"] + m["c"] + m["serial"]
+
+
+def _normalised(text: str) -> tuple[str, list[int]]:
+    """Invisible characters out, dashes as "-"; and where each kept character stood."""
+    kept = [(i, ch) for i, ch in enumerate(text) if not _INVISIBLE.match(ch)]
+    return "".join(ch for _, ch in kept).translate(_DASHES), [i for i, _ in kept]
 
 
 def _valid_date(year: int, month: int, day: int, today: dt.date) -> bool:
@@ -125,8 +153,11 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _swedish(digits: str, century: int | None, today: dt.date) -> Kind | None:
-    """personnummer / samordningsnummer for YYMMDDNNNC, or None."""
+def _swedish(
+    digits: str, century: int | None, today: dt.date, over_100: bool = False
+) -> Kind | None:
+    """personnummer / samordningsnummer for YYMMDDNNNC, or None. With "+" instead of "-"
+    the person is 100 or older."""
     if not _luhn(digits):
         return None
     yy, month, day = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
@@ -134,7 +165,12 @@ def _swedish(digits: str, century: int | None, today: dt.date) -> Kind | None:
     if day > 60:
         day -= 60
         kind = "samordningsnummer"
-    years = [century * 100 + yy] if century else [2000 + yy, 1900 + yy]
+    if century:
+        years = [century * 100 + yy]
+    elif over_100:
+        years = [y for y in (1900 + yy, 1800 + yy) if y <= today.year - 100]
+    else:
+        years = [2000 + yy, 1900 + yy]
     return kind if any(_valid_date(y, month, day, today) for y in years) else None
 
 
