@@ -40,6 +40,23 @@ def test_forged_and_stale_signatures_are_refused(knowledge, db_url):
     run(scenario())
 
 
+def test_malformed_or_unsigned_requests_get_401_not_500(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            url = f"{stack.url}/slack/events"
+            for headers, body in [
+                ({}, b'{"type":'),
+                ({"X-Slack-Request-Timestamp": "abc", "X-Slack-Signature": "v0=00"}, b"{}"),
+                ({"X-Slack-Request-Timestamp": "1", "X-Slack-Signature": ""}, b"\xff\xfe"),
+            ]:
+                async with stack.http.post(url, data=body, headers=headers) as response:
+                    assert response.status == 401
+            malformed = await stack.slack('{"type":', "application/json")  # signed, broken
+            assert malformed.status == 400
+
+    run(scenario())
+
+
 def test_the_same_event_three_times_gives_one_reply(knowledge, db_url):
     async def scenario():
         async with Stack(knowledge, db_url) as stack:

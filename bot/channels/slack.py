@@ -12,9 +12,11 @@ import logging
 import re
 from collections.abc import Callable
 
+from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import actions
@@ -78,13 +80,28 @@ class SlackChannel:
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
         self.client = client
         self.app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret)
+        self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self._emails: dict[str, str] = {}
         self._register()
 
     async def handle(self, request):
-        """aiohttp handler for POST /slack/events."""
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
+        """aiohttp handler for POST /slack/events. The signature is checked on the raw
+        bytes before anything parses them: an unsigned or malformed request gets 401."""
+        if not self._signed(await request.read(), request.headers):
+            return web.Response(status=401, text="invalid request signature")
+        try:
+            bolt_request = await to_bolt_request(request)  # parses the body
+        except ValueError:
+            return web.Response(status=400, text="malformed request body")
+        bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
+
+    def _signed(self, body: bytes, headers) -> bool:
+        timestamp = headers.get("X-Slack-Request-Timestamp", "")
+        signature = headers.get("X-Slack-Signature", "")
+        if not timestamp.isdigit() or not signature:
+            return False
+        return self.verifier.is_valid(body, timestamp, signature)
 
     # --- from Slack ----------------------------------------------------------------------
     def _register(self) -> None:
