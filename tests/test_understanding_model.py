@@ -48,7 +48,7 @@ def test_probabilities_rank_the_right_class(small_model):
 
 def _cached(cache: ModelCache, name: str, version: str):
     found = cache.load(name, version)
-    return None if found is None else IntentModel.from_arrays(found[1], features)
+    return None if found is None else IntentModel.from_arrays(found, features)
 
 
 def test_cache_round_trip_gives_the_same_probabilities(tmp_path, small_model):

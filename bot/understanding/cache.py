@@ -37,8 +37,8 @@ class ModelCache:
     def path(self, name: str, version: str) -> Path:
         return self.directory / f"{name}-{version}.npz"
 
-    def load(self, name: str, version: str) -> tuple[dict, Arrays] | None:
-        """(header, arrays) when a sound file for `name` and `version` is there."""
+    def load(self, name: str, version: str) -> Arrays | None:
+        """The arrays, when a sound file for `name` and `version` is there."""
         path = self.path(name, version)
         if not path.exists():
             return None
@@ -49,12 +49,11 @@ class ModelCache:
             path.unlink(missing_ok=True)
             return None
 
-    def save(self, name: str, version: str, arrays: Arrays, **header) -> None:
+    def save(self, name: str, version: str, arrays: Arrays) -> None:
         """Written to a temporary file and renamed, so a reader never sees half a file;
         files of the same name for earlier knowledge are removed."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        header = {**header, "format": FORMAT, "name": name, "knowledge": version}
-        header["sha256"] = _digest(arrays)
+        header = {"format": FORMAT, "name": name, "knowledge": version, "sha256": _digest(arrays)}
         handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:
@@ -76,7 +75,7 @@ def _digest(arrays: Arrays) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path, name: str, version: str) -> tuple[dict, Arrays]:
+def _read(path: Path, name: str, version: str) -> Arrays:
     with np.load(path, allow_pickle=False) as data:
         header = json.loads(str(data["header"]))
         arrays = {key: data[key] for key in data.files if key != "header"}
@@ -86,4 +85,4 @@ def _read(path: Path, name: str, version: str) -> tuple[dict, Arrays]:
             raise ValueError(f"{key} is {header.get(key)!r}, expected {value!r}")
     if header.get("sha256") != _digest(arrays):
         raise ValueError("checksum does not match")
-    return header, arrays
+    return arrays

@@ -76,7 +76,7 @@ class Understanding:
         (and cached)."""
         found = self.cache.load(name, self._version) if self.cache else None
         if found is not None:
-            return read(found[1])
+            return read(found)
         log.info("building %s for knowledge %s", name, self._version)
         built = build()
         if self.cache is not None:
