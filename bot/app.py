@@ -9,7 +9,7 @@ from bot.engine import Engine
 from bot.knowledge.loader import Knowledge
 from bot.reminders.goals import GoalRegister
 from bot.reminders.nudges import Reminders
-from bot.storage.db import make_engine, migrate, sessions
+from bot.storage.db import Sessions, make_engine, migrate, sessions
 from bot.tickets.desk import Desk
 from bot.understanding.cache import ModelCache
 
@@ -19,11 +19,15 @@ def build_engine(
     settings: Settings,
     database_url: str | None = None,
     clock: Clock | None = None,
+    database: Sessions | None = None,
 ) -> Engine:
-    db = make_engine(database_url or settings.database_url)
-    migrate(db)
+    """An engine on `database` (a reload keeps the server's), else on a migrated one."""
+    if database is None:
+        db = make_engine(database_url or settings.database_url)
+        migrate(db)
+        database = sessions(db)
     clock = clock or SystemClock()
-    factory = sessions(db)
+    factory = database
     desk = Desk(
         knowledge,
         factory,

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from bot.commands import conversation, kb, reminders, reports, serve, tickets, writing
+from bot.commands import conversation, inbox, kb, reminders, reports, serve, tickets, writing
 
 app = typer.Typer(
     help="kombot: communication-policy assistant.", no_args_is_help=True, add_completion=False
@@ -15,10 +15,14 @@ kb_app = typer.Typer(help="Work with the knowledge base.", no_args_is_help=True)
 tickets_app = typer.Typer(help="Tickets (on the configured database).", no_args_is_help=True)
 reminders_app = typer.Typer(help="Nudges for the annual goal follow-up.", no_args_is_help=True)
 goals_app = typer.Typer(help="The goal register.", no_args_is_help=True)
+inbox_app = typer.Typer(
+    help="Messages the server acknowledged but could not answer.", no_args_is_help=True
+)
 app.add_typer(kb_app, name="kb")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(goals_app, name="goals")
+app.add_typer(inbox_app, name="inbox")
 
 app.command()(conversation.chat)
 app.command()(conversation.ask)
@@ -27,6 +31,7 @@ app.command()(writing.check)
 app.command()(reports.report)
 app.command()(reports.retention)
 app.command()(serve.serve)
+app.command()(serve.worker)
 kb_app.command("check")(kb.kb_check)
 kb_app.command("reload")(kb.kb_reload)
 tickets_app.command("list")(tickets.tickets_list)
@@ -36,6 +41,8 @@ reminders_app.command("preview")(reminders.reminders_preview)
 reminders_app.command("run-due")(reminders.reminders_run_due)
 reminders_app.command("scheduler")(reminders.reminders_scheduler)
 goals_app.command("report")(reminders.goals_report)
+inbox_app.command("dead")(inbox.inbox_dead)
+inbox_app.command("retry")(inbox.inbox_retry)
 
 
 def main() -> None:

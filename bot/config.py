@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         default_factory=dict, description="Azure AD tenant id -> org id"
     )
     teams_allow_no_auth: bool = Field(False, description="local testing only")
+    inbox_lease_seconds: float = Field(
+        30.0, gt=0, description="a message taken by a worker that died is answered again after"
+    )
+    retry_base_seconds: float = Field(
+        5.0, gt=0, description="first retry of a failed answer or delivery; doubles each time"
+    )
+    send_timeout_seconds: float = Field(
+        15.0, gt=0, description="one delivery to Slack or Teams gives up (and retries) after"
+    )
     worker_threads: int = Field(
         1,
         ge=1,

@@ -14,9 +14,6 @@ class Metrics:
             ["route", "status"],
             registry=self.registry,
         )
-        self.replies = Counter(
-            "kombot_replies", "Handled messages by outcome", ["kind"], registry=self.registry
-        )
         self.latency = Histogram(
             "kombot_request_seconds",
             "Time to answer a request",
@@ -29,4 +26,21 @@ class Metrics:
         )
         self.outbox_backlog = Gauge(
             "kombot_outbox_backlog", "Notifications not yet delivered", registry=self.registry
+        )
+        self.inbox = Gauge(
+            "kombot_inbox_messages",
+            "Acknowledged messages by state (pending and working: not yet answered; dead: "
+            "failed every attempt, see `kombot inbox dead`)",
+            ["state"],
+            registry=self.registry,
+        )
+        self.scheduler_leader = Gauge(
+            "kombot_scheduler_leader",
+            "1 on the process that runs the scheduler",
+            registry=self.registry,
+        )
+        self.scheduler_leaderless = Gauge(
+            "kombot_scheduler_leaderless_seconds",
+            "How long this process has known of no scheduler leader",
+            registry=self.registry,
         )

@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 import urllib.parse
+import uuid
 
 import aiohttp
 from aiohttp import web
@@ -106,15 +107,23 @@ class Stack:
         )
         return await self.slack(body, "application/json", retry=retry)
 
-    async def click(self, user: str, value: str):
+    async def click(self, user: str, value: str, trigger_id: str | None = None):
+        """A button press; Slack gives every press its own trigger id."""
         payload = {
             "type": "block_actions",
             "team": {"id": "T0001"},
             "user": {"id": user},
             "channel": {"id": f"D-{user}"},
-            "trigger_id": "1.2.3",
+            "trigger_id": trigger_id or uuid.uuid4().hex,
             "response_url": f"{self.slack_api.url}respond/{user}",
-            "actions": [{"action_id": "kombot:0", "value": value, "type": "button"}],
+            "actions": [
+                {
+                    "action_id": "kombot:0",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
         }
         body = "payload=" + urllib.parse.quote(json.dumps(payload))
         return await self.slack(body, "application/x-www-form-urlencoded")

@@ -93,7 +93,8 @@ class SlackApi(Recorder):
         )
 
     async def respond(self, request: web.Request) -> web.Response:
-        self.calls.append(("response_url", await request.json()))
+        body = await request.json()
+        self.calls.append(("response_url", {**body, "path": request.match_info["tail"]}))
         return web.Response(text="ok")
 
 

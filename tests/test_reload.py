@@ -6,7 +6,7 @@ import shutil
 import threading
 from pathlib import Path
 
-import bot.web
+import bot.runtime.reload
 from bot.app import build_engine
 from bot.config import Settings
 from bot.knowledge.loader import load_knowledge
@@ -75,14 +75,14 @@ def test_a_reload_trains_before_the_swap_while_the_last_good_knowledge_answers(
     entries = knowledge_dir / "orgs" / RM / "entries.yaml"
     entries.write_text(entries.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     training, release = threading.Event(), threading.Event()
-    real_warm = bot.web.warm_served
+    real_warm = bot.runtime.reload.warm_served
 
     def slow_warm(engine, settings):
         real_warm(engine, settings)  # the new version's model is trained here...
         training.set()
         release.wait()  # ...and the swap waits until the test has looked
 
-    monkeypatch.setattr(bot.web, "warm_served", slow_warm)
+    monkeypatch.setattr(bot.runtime.reload, "warm_served", slow_warm)
     reload = threading.Thread(target=server.reload)
     reload.start()
     training.wait()

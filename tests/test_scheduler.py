@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.knowledge.loader import load_knowledge
-from bot.reminders.leadership import Leadership, SchedulerRefused
+from bot.runtime.leadership import Leadership, SchedulerRefused
 from bot.storage.db import make_engine, migrate
 from bot.storage.models import Nudge, OutboxMessage
 

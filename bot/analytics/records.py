@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, update
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.replies import Reply
+from bot.storage.db import Sessions
 from bot.storage.models import AnswerRecord, Draft, FeedbackRecord, InboundMessage, Turn
 
 TEXT_CHARS = 2000
@@ -21,7 +21,7 @@ REDELIVERY_WINDOW = dt.timedelta(days=2)  # Slack retries within minutes, Teams 
 
 
 class Records:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, knowledge_version: str):
+    def __init__(self, sessions: Sessions, clock: Clock, knowledge_version: str):
         self.sessions = sessions
         self.clock = clock
         self.version = knowledge_version

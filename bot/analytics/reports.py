@@ -14,11 +14,11 @@ from collections import Counter, defaultdict
 import numpy as np
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.knowledge.loader import Knowledge
 from bot.knowledge.report import stale_entries
 from bot.reminders.goals import GoalRegister
+from bot.storage.db import Sessions
 from bot.storage.models import AnswerRecord, FeedbackRecord, Nudge, Ticket
 from bot.understanding.analyse import Analyser
 
@@ -28,7 +28,7 @@ MAX_CLUSTERED = 5000
 
 
 class Reports:
-    def __init__(self, knowledge: Knowledge, sessions: sessionmaker[Session], goals: GoalRegister):
+    def __init__(self, knowledge: Knowledge, sessions: Sessions, goals: GoalRegister):
         self.knowledge = knowledge
         self.sessions = sessions
         self.goals = goals

@@ -1,16 +1,17 @@
-"""Slack: translate events into `Incoming`, replies into Block Kit. Nothing else.
+"""Slack: events into the inbox, stored requests into `Incoming`, replies into Block Kit.
 
-slack-bolt's AsyncApp verifies signatures (401 on a forged or stale request), acks within
-three seconds and runs the handler after; the event id is the message id the engine
-deduplicates on in the database, before any work, so any replica can receive the retry.
+Intake is the whole of the HTTP request: the signature is checked, the event, command or
+button press is committed to the inbox, and only then acknowledged (bolt's
+`process_before_response`, so the 200 waits for the commit; an insert takes milliseconds).
+A worker answers later from the inbox. The Slack ids (client message id, event id, trigger
+id) are the inbox keys, so a retry or a second replica never answers twice.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -18,16 +19,21 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels import actions
 from bot.config import Settings
 from bot.engine import Engine
 from bot.replies import Action, Incoming, Reply
+from bot.runtime.answering import Prepared, Route
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.slack")
 MENTION = re.compile(r"<@[A-Z0-9]+>")
 BUTTONS_PER_BLOCK = 5
+TIMEOUT = 10  # seconds, for each Web API call
+
+Accept = Callable[[str, str, dict], Awaitable[bool]]  # key, channel, payload -> new?
 
 
 def escape(text: str) -> str:
@@ -73,13 +79,20 @@ def fallback_text(replies: list[Reply]) -> str:
 
 
 class SlackChannel:
-    def __init__(self, settings: Settings, engine: Callable[[], Engine]):
+    def __init__(self, settings: Settings, engine: Callable[[], Engine], accept: Accept):
         self.settings = settings
         self.engine = engine
-        client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        self.accept = accept
+        client = AsyncWebClient(
+            token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=TIMEOUT
+        )
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
         self.client = client
-        self.app = AsyncApp(client=client, signing_secret=settings.slack_signing_secret)
+        self.app = AsyncApp(
+            client=client,
+            signing_secret=settings.slack_signing_secret,
+            process_before_response=True,  # ack only once the inbox row is committed
+        )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self._emails: dict[str, str] = {}
         self._register()
@@ -103,7 +116,7 @@ class SlackChannel:
             return False
         return self.verifier.is_valid(body, timestamp, signature)
 
-    # --- from Slack ----------------------------------------------------------------------
+    # --- from Slack: into the inbox --------------------------------------------------------
     def _register(self) -> None:
         app = self.app
 
@@ -111,62 +124,99 @@ class SlackChannel:
         async def on_message(event, body):
             if event.get("bot_id") or event.get("subtype") or event.get("channel_type") != "im":
                 return
-            replies = await self._handle(
+            await self._keep(
+                f"slack:{event.get('client_msg_id') or event['ts']}",
                 body,
+                "message",
                 event["user"],
-                event.get("text", ""),
-                message_id=event.get("client_msg_id") or event["ts"],
+                text=event.get("text", ""),
+                to={"channel": event["channel"]},
             )
-            await self._post(event["channel"], replies)
 
         @app.event("app_mention")
         async def on_mention(event, body):
-            text = MENTION.sub("", event.get("text", "")).strip()
-            replies = await self._handle(
-                body, event["user"], text, message_id=body.get("event_id") or event["ts"]
+            await self._keep(
+                f"slack:{body.get('event_id') or event['ts']}",
+                body,
+                "mention",
+                event["user"],
+                text=MENTION.sub("", event.get("text", "")).strip(),
+                to={"channel": event["channel"], "thread_ts": event.get("ts")},
             )
-            await self._post(event["channel"], replies, thread_ts=event.get("ts"))
 
         @app.command("/kom")
-        async def on_command(ack, command, respond):
-            await ack()
-            replies = await self._handle(
+        async def on_command(ack, command):
+            await self._keep(
+                f"slack:command:{command.get('trigger_id')}",
                 command,
+                "command",
                 command["user_id"],
-                command.get("text", ""),
-                message_id=command.get("trigger_id"),
+                text=command.get("text", ""),
+                to={
+                    "response_url": command.get("response_url"),
+                    "ephemeral": True,
+                    "channel": command["user_id"],  # if the URL has expired: a DM
+                },
             )
-            await respond(
-                text=fallback_text(replies), blocks=blocks(replies), response_type="ephemeral"
-            )
+            await ack()
 
         @app.action(re.compile(r"^kombot:"))
-        async def on_button(ack, body, respond):
-            await ack()
-            action = actions.decode(body["actions"][0].get("value"))
-            if action is None:
-                return
-            replies = await self._handle(body, body["user"]["id"], "", action=action)
-            await respond(
-                text=fallback_text(replies), blocks=blocks(replies), replace_original=False
+        async def on_button(ack, body):
+            pressed = body["actions"][0]
+            await self._keep(
+                f"slack:button:{body.get('trigger_id')}:{pressed.get('action_ts', '')}",
+                body,
+                "button",
+                body["user"]["id"],
+                value=pressed.get("value"),
+                to={
+                    "response_url": body.get("response_url"),
+                    "channel": body["user"]["id"],  # if the URL has expired: a DM
+                },
             )
+            await ack()
 
         @app.event("app_home_opened")
         async def on_home(event, body):
-            await self._publish_home(body, event["user"])
+            key = f"slack:home:{body.get('event_id') or event.get('event_ts')}"
+            await self._keep(key, body, "home", event["user"], to={"home": event["user"]})
 
-    async def _handle(
-        self, body: dict, slack_user: str, text: str, message_id=None, action=None
-    ) -> list[Reply]:
-        engine = self.engine()
-        org = self.settings.slack_workspaces.get(
-            body.get("team_id") or body.get("team", {}).get("id", ""), self.settings.org
-        )
-        user = await self.identity(engine, org, slack_user)
-        incoming = Incoming(
-            text=text, org=org, user=user, channel="slack", action=action, message_id=message_id
-        )
-        return await asyncio.to_thread(engine.handle, incoming)
+    async def _keep(self, key: str, body: dict, kind: str, slack_user: str, **fields) -> None:
+        team = body.get("team_id") or (body.get("team") or {}).get("id", "")
+        payload = {"kind": kind, "team": team, "user": slack_user, **fields}
+        await self.accept(key, "slack", payload)
+
+    # --- from the inbox: to the engine ------------------------------------------------------
+    def route(self, engine: Engine, payload: dict) -> Route:
+        org = self.settings.slack_workspaces.get(payload.get("team", ""), self.settings.org)
+        return Route(org, {"platform": "slack", **payload["to"]})
+
+    async def prepare(self, engine: Engine, payload: dict, key: str) -> Prepared:
+        route = self.route(engine, payload)
+        user = await self.identity(engine, route.org, payload["user"])
+
+        def incoming(text: str = "", action: Action | None = None, suffix: str = "") -> Incoming:
+            return Incoming(
+                text=text,
+                org=route.org,
+                user=user,
+                channel="slack",
+                action=action,
+                message_id=key.removeprefix("slack:") + suffix,
+            )
+
+        kind = payload["kind"]
+        if kind == "home":  # my requests and queue, and a leader's goals: as actions
+            incomings = [
+                incoming(action=Action("my_tickets"), suffix=":tickets"),
+                incoming(action=Action("goals_show"), suffix=":goals"),
+            ]
+        elif kind == "button":
+            action = actions.decode(payload.get("value")) or actions.UNREADABLE
+            incomings = [incoming(action=action)]
+        else:
+            incomings = [incoming(payload.get("text", ""))]
+        return Prepared(route, user, incomings)
 
     async def identity(self, engine: Engine, org: str, slack_user: str) -> str:
         """The person's e-mail: from the directory, else from users.info (cached)."""
@@ -185,23 +235,6 @@ class SlackChannel:
         self._emails[slack_user] = email.lower()
         return self._emails[slack_user]
 
-    async def _post(self, channel: str, replies: list[Reply], thread_ts: str | None = None):
-        if replies:
-            await self.client.chat_postMessage(
-                channel=channel,
-                text=fallback_text(replies),
-                blocks=blocks(replies),
-                thread_ts=thread_ts,
-            )
-
-    async def _publish_home(self, body: dict, slack_user: str) -> None:
-        """App Home: my requests and queue, and, for a leader, my goals and reminders."""
-        replies = await self._handle(body, slack_user, "mine sager")
-        replies += await self._handle(body, slack_user, "", action=Action("goals_show", "", None))
-        await self.client.views_publish(
-            user_id=slack_user, view={"type": "home", "blocks": blocks(replies)}
-        )
-
     # --- to Slack (the outbox) ---------------------------------------------------------------
     def reaches(self, engine: Engine, row: OutboxMessage) -> str | None:
         """The Slack user id for an outbox row's recipient, if they use Slack."""
@@ -210,8 +243,34 @@ class SlackChannel:
             return person.slack_id
         return next((sid for sid, email in self._emails.items() if email == row.recipient), None)
 
-    async def deliver(self, slack_user: str, row: OutboxMessage) -> None:
-        reply = actions.payload_reply(row.payload)
+    async def deliver(self, slack_user: str, replies: list[Reply]) -> None:
         await self.client.chat_postMessage(
-            channel=slack_user, text=fallback_text([reply]), blocks=blocks([reply])
+            channel=slack_user, text=fallback_text(replies), blocks=blocks(replies)
+        )
+
+    async def reply(self, to: dict, replies: list[Reply]) -> None:
+        """Where the request came from: the DM or thread, the App Home, or the
+        response_url of a command or button (then the channel, if that has expired)."""
+        if "home" in to:
+            await self.client.views_publish(
+                user_id=to["home"], view={"type": "home", "blocks": blocks(replies)}
+            )
+            return
+        if to.get("response_url"):
+            response = await AsyncWebhookClient(to["response_url"], timeout=TIMEOUT).send(
+                text=fallback_text(replies),
+                blocks=blocks(replies),
+                response_type="ephemeral" if to.get("ephemeral") else None,
+                replace_original=False,
+            )
+            if response.status_code == 200:
+                return
+            log.warning("response_url answered %s; posting instead", response.status_code)
+            if not to.get("channel"):
+                raise RuntimeError(f"response_url failed with {response.status_code}")
+        await self.client.chat_postMessage(
+            channel=to["channel"],
+            text=fallback_text(replies),
+            blocks=blocks(replies),
+            thread_ts=to.get("thread_ts"),
         )

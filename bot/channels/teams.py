@@ -1,5 +1,9 @@
-"""Microsoft Teams through botbuilder's CloudAdapter: translate activities into
-`Incoming`, replies into Adaptive Cards. Nothing else.
+"""Microsoft Teams through botbuilder's CloudAdapter: activities into the inbox, stored
+activities into `Incoming`, replies into Adaptive Cards sent as proactive messages.
+
+The turn only validates, authenticates and commits the activity to the inbox (201); a
+worker answers later through `continue_conversation`, so a reply is retried like any
+outbox row and a slow connector never holds up the request.
 
 The Python Bot Framework SDK is archived upstream; everything Teams-specific lives in this
 module, so moving to the Microsoft 365 Agents SDK replaces this file only.
@@ -7,7 +11,7 @@ module, so moving to the Microsoft 365 Agents SDK replaces this file only.
 
 from __future__ import annotations
 
-import asyncio
+import json
 import logging
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -19,17 +23,59 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import ConversationReference
+from botbuilder.schema import Activity, ConversationReference
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 
 from bot.channels import actions
+from bot.channels.slack import Accept
 from bot.config import Settings
 from bot.engine import Engine
 from bot.replies import Incoming, Reply
+from bot.runtime.answering import Prepared, Route
 from bot.storage.models import ConversationRef, OutboxMessage
 from bot.tickets.routing import TEAMS_CHANNEL
 
 log = logging.getLogger("kombot.teams")
+TIMEOUT = 10  # seconds, for each connector call
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("NUL character")
+    return value
+
+
+class _Account(BaseModel):
+    id: str = Field(min_length=1, max_length=512)
+    _plain = field_validator("id")(_no_nul)
+
+
+class _Conversation(_Account):
+    pass
+
+
+class ActivityShape(BaseModel):
+    """What an activity must have before anything acts on it: malformed ones get 400."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    type: str = Field(min_length=1, max_length=64)
+    id: str | None = Field(None, max_length=512)
+    serviceUrl: str = Field("", max_length=2048)  # noqa: N815 - the wire name
+    from_: _Account = Field(alias="from")
+    conversation: _Conversation
+    text: str | None = Field(None, max_length=100_000)
+    _plain = field_validator("id", "type")(lambda v: v if v is None else _no_nul(v))
+
+
+def validated(raw: bytes) -> dict | None:
+    """The activity as a dict, or None when it is not one we can act on."""
+    try:
+        data = json.loads(raw)
+        ActivityShape.model_validate(data)
+    except (ValueError, RecursionError, ValidationError):
+        return None
+    return data
 
 
 def card(replies: list[Reply]) -> dict:
@@ -82,42 +128,23 @@ def _well_formed_bearer(header: str) -> bool:
 
 
 class KombotTeamsBot(ActivityHandler):
+    """Inside the authenticated turn: keep the activity, answer later."""
+
     def __init__(self, channel: TeamsChannel):
         self.channel = channel
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        engine = self.channel.engine()
-        org, user = self.channel.who(engine, activity)
-        await asyncio.to_thread(self.channel.remember, engine, turn_context, org, user)
-        action = None
-        if isinstance(activity.value, dict) and "kombot" in activity.value:
-            action = actions.decode(activity.value["kombot"])
-        text = (TurnContext.remove_recipient_mention(activity) or "").strip()
-        incoming = Incoming(
-            text=text if action is None else "",
-            org=org,
-            user=user,
-            channel="teams",
-            action=action,
-            message_id=activity.id,
-        )
-        replies = await asyncio.to_thread(engine.handle, incoming)
-        if replies:
-            await turn_context.send_activity(
-                MessageFactory.attachment(CardFactory.adaptive_card(card(replies)))
-            )
+        await self.channel.keep(turn_context.activity, "message")
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        engine = self.channel.engine()
-        org, user = self.channel.who(engine, turn_context.activity)
-        await asyncio.to_thread(self.channel.remember, engine, turn_context, org, user)
+        await self.channel.keep(turn_context.activity, "installed")
 
 
 class TeamsChannel:
-    def __init__(self, settings: Settings, engine: Callable[[], Engine]):
+    def __init__(self, settings: Settings, engine: Callable[[], Engine], accept: Accept):
         self.settings = settings
         self.engine = engine
+        self.accept = accept
         self.app_id = settings.teams_app_id or ""
         config = SimpleNamespace(
             APP_ID=self.app_id,
@@ -135,6 +162,8 @@ class TeamsChannel:
             return web.Response(status=415, text="application/json expected")
         if self.app_id and not _well_formed_bearer(request.headers.get("Authorization", "")):
             return web.Response(status=401, text="unauthorized")
+        if validated(await request.read()) is None:
+            return web.Response(status=400, text="malformed activity")
         try:
             response = await self.adapter.process(request, self.bot)
         except (jwt.PyJWTError, PermissionError):  # a malformed or foreign token
@@ -142,34 +171,69 @@ class TeamsChannel:
         return response or web.Response(status=201)
 
     async def _on_error(self, turn_context: TurnContext, error: Exception) -> None:
+        """The inbox could not take the activity: the turn fails (500) and the
+        connector retries; nothing was acknowledged."""
         log.error("teams turn failed: %s", type(error).__name__, exc_info=error)
+        raise error
 
-    def who(self, engine: Engine, activity) -> tuple[str, str]:
-        tenant = (activity.channel_data or {}).get("tenant", {}).get("id") or (
-            activity.conversation.additional_properties or {}
-        ).get("tenantId")
-        org = self.settings.teams_tenants.get(tenant or "", self.settings.org)
+    async def keep(self, activity: Activity, kind: str) -> None:
+        key = f"teams:{kind}:{activity.id}"
+        await self.accept(key, "teams", {"kind": kind, "activity": activity.serialize()})
+
+    # --- from the inbox: to the engine ------------------------------------------------------
+    def route(self, engine: Engine, payload: dict) -> Route:
+        activity = Activity().deserialize(payload["activity"])
+        org, _ = self.who(engine, activity)
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        return Route(
+            org, {"platform": "teams", "reference": reference, "tenant": _tenant(activity)}
+        )
+
+    async def prepare(self, engine: Engine, payload: dict, key: str) -> Prepared:
+        activity = Activity().deserialize(payload["activity"])
+        route = self.route(engine, payload)
+        org, user = self.who(engine, activity)
+
+        def remember(engine: Engine) -> None:
+            self.remember(engine, activity, org, user)
+
+        if payload["kind"] != "message":  # added to a chat or channel: remember it only
+            return Prepared(route, user, [], remember)
+        action = None
+        if isinstance(activity.value, dict) and "kombot" in activity.value:
+            action = actions.decode(activity.value["kombot"])
+        elif activity.value is not None:  # a card submit we cannot read
+            action = actions.UNREADABLE
+        text = (TurnContext.remove_recipient_mention(activity) or "").strip()
+        incoming = Incoming(
+            text=text if action is None else "",
+            org=org,
+            user=user,
+            channel="teams",
+            action=action,
+            message_id=activity.id,
+        )
+        return Prepared(route, user, [incoming], remember)
+
+    def who(self, engine: Engine, activity: Activity) -> tuple[str, str]:
+        org = self.settings.teams_tenants.get(_tenant(activity) or "", self.settings.org)
         aad = activity.from_property.aad_object_id or activity.from_property.id
         for person in engine.knowledge.org(org).directory.people:
             if person.teams_id and person.teams_id == aad:
                 return org, person.email
         return org, f"teams:{aad}"
 
-    def remember(self, engine: Engine, turn_context: TurnContext, org: str, user: str) -> None:
+    def remember(self, engine: Engine, activity: Activity, org: str, user: str) -> None:
         """Keep where to reach this person proactively (refreshed on every message); in a
         team's channel, the channel too (a function's triage channel)."""
-        activity = turn_context.activity
         if activity.conversation.conversation_type == "channel":
             channel_id = activity.conversation.id.split(";")[0]
-            self._store(engine, turn_context, org, TEAMS_CHANNEL + channel_id)
-        self._store(engine, turn_context, org, user)
+            self._store(engine, activity, org, TEAMS_CHANNEL + channel_id)
+        self._store(engine, activity, org, user)
 
-    def _store(self, engine: Engine, turn_context: TurnContext, org: str, user: str) -> None:
-        activity = turn_context.activity
+    def _store(self, engine: Engine, activity: Activity, org: str, user: str) -> None:
         reference = TurnContext.get_conversation_reference(activity).serialize()
-        tenant = (activity.channel_data or {}).get("tenant", {}).get("id") or (
-            activity.conversation.additional_properties or {}
-        ).get("tenantId")
+        tenant = _tenant(activity)
         now = engine.desk.clock.now()
         with engine.desk.sessions.begin() as session:
             row = session.scalar(
@@ -196,6 +260,7 @@ class TeamsChannel:
                     now,
                 )
 
+    # --- to Teams (the outbox) ---------------------------------------------------------------
     def reaches(self, engine: Engine, row: OutboxMessage) -> ConversationRef | None:
         with engine.desk.sessions() as session:
             return session.scalar(
@@ -204,14 +269,22 @@ class TeamsChannel:
                 )
             )
 
-    async def deliver(self, target: ConversationRef, row: OutboxMessage) -> None:
-        reference = ConversationReference().deserialize(target.reference)
-        reference.conversation.tenant_id = target.tenant_id
-        reply = actions.payload_reply(row.payload)
+    async def deliver(self, target: ConversationRef, replies: list[Reply]) -> None:
+        await self.reply({"reference": target.reference, "tenant": target.tenant_id}, replies)
+
+    async def reply(self, to: dict, replies: list[Reply]) -> None:
+        reference = ConversationReference().deserialize(to["reference"])
+        reference.conversation.tenant_id = to.get("tenant")
 
         async def send(turn_context: TurnContext) -> None:
             await turn_context.send_activity(
-                MessageFactory.attachment(CardFactory.adaptive_card(card([reply])))
+                MessageFactory.attachment(CardFactory.adaptive_card(card(replies)))
             )
 
         await self.adapter.continue_conversation(reference, send, bot_app_id=self.app_id)
+
+
+def _tenant(activity: Activity) -> str | None:
+    return (activity.channel_data or {}).get("tenant", {}).get("id") or (
+        activity.conversation.additional_properties or {}
+    ).get("tenantId")

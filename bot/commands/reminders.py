@@ -25,7 +25,7 @@ from bot.commands.common import (
 )
 from bot.config import Settings
 from bot.reminders import calendar
-from bot.reminders.leadership import SchedulerRefused
+from bot.runtime.leadership import SchedulerRefused
 from bot.spreadsheet import write_csv
 
 
@@ -82,7 +82,7 @@ def reminders_scheduler(
     interval: Annotated[float, typer.Option(help="seconds between ticks")] = 60.0,
 ) -> None:
     """Run the scheduler (one leader per database; others wait as standby)."""
-    from bot.reminders.scheduler import SchedulerRuntime  # APScheduler: for this command only
+    from bot.runtime.scheduler import SchedulerRuntime  # APScheduler: for this command only
 
     settings = Settings()
     engine = build_engine(load_or_exit(settings), settings)

@@ -1,10 +1,14 @@
-"""`kombot serve`: the Slack and Teams server."""
+"""`kombot serve`: the Slack and Teams server; `kombot worker`: a process that answers."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+import subprocess
+import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
@@ -12,24 +16,17 @@ import typer
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from bot.commands.common import (
-    err,
-)
+from bot.commands.common import err
 from bot.config import Settings
 from bot.knowledge.yamlfile import KnowledgeError
 
+WORKER = [sys.executable, "-c", "from bot.cli import main; main()", "worker"]
+LIBRARY_THREADS = 32  # the loop's default executor: botbuilder's connector calls wait there
 
-def serve(
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port")] = 3978,
-) -> None:
-    """Run the server: Slack (/slack/events), Teams (/api/messages), /healthz, /metrics."""
-    from aiohttp import web
 
-    from bot.web import ConfigurationError, create_server
-
+def _settings() -> Settings:
     try:
-        settings = Settings()
+        return Settings()
     except ValidationError as exc:
         for error in exc.errors():
             err.print(
@@ -45,8 +42,13 @@ def serve(
             markup=False,
         )
         raise typer.Exit(2) from None
+
+
+def _built(build: Callable):
+    from bot.web import ConfigurationError
+
     try:
-        server = create_server(settings)
+        return build()
     except ConfigurationError as exc:
         err.print(str(exc), style="red", markup=False)
         raise typer.Exit(2) from None
@@ -55,23 +57,49 @@ def serve(
             err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
+
+def _until_stopped(runtime) -> asyncio.Event:
+    """SIGTERM/SIGINT stop; SIGHUP reloads the knowledge off the loop (training takes
+    seconds) while the last good version keeps answering."""
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=LIBRARY_THREADS))
+    stop = asyncio.Event()
+    loop.add_signal_handler(
+        signal.SIGHUP,
+        lambda: threading.Thread(target=runtime.reload, name="kombot-reload").start(),
+    )
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 3978,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=32,
+            help="answer in N `kombot worker` processes (0: in this process); this one "
+            "then only verifies, commits to the inbox and acknowledges",
+        ),
+    ] = 0,
+) -> None:
+    """Run the server: Slack (/slack/events), Teams (/api/messages), /healthz, /metrics."""
+    from aiohttp import web
+
+    from bot.web import create_server
+
+    settings = _settings()
+    server = _built(lambda: create_server(settings, answer_here=workers == 0))
+
     async def run() -> None:
+        stop = _until_stopped(server)
         runner = web.AppRunner(server.app())
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
-        loop = asyncio.get_running_loop()
-        # Few answer threads: each holds the GIL while it matches, and the event loop that
-        # acknowledges Slack and Teams must not queue behind many of them (bench/http_load).
-        loop.set_default_executor(ThreadPoolExecutor(max_workers=settings.worker_threads))
-        stop = asyncio.Event()
-        # A reload trains the new knowledge's model (seconds): off the loop and the answer
-        # threads, while the last good knowledge keeps serving.
-        loop.add_signal_handler(
-            signal.SIGHUP,
-            lambda: threading.Thread(target=server.reload, name="kombot-reload").start(),
-        )
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
+        pool = WorkerPool(workers)
         socket_mode = None
         if settings.slack_app_token and server.slack is not None:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -79,12 +107,52 @@ def serve(
             socket_mode = AsyncSocketModeHandler(server.slack.app, settings.slack_app_token)
             await socket_mode.connect_async()  # one instance only: Slack picks one socket
         print(
-            f"kombot serving on http://{host}:{port} (knowledge {server.engine.knowledge.version})",
+            f"kombot serving on http://{host}:{port} (knowledge {server.engine.knowledge.version}"
+            f"{f', {workers} worker processes' if workers else ''})",
             flush=True,
         )
-        await stop.wait()
+        await pool.supervise(stop)
         if socket_mode is not None:
             await socket_mode.close_async()
         await runner.cleanup()
 
     asyncio.run(run())
+
+
+def worker() -> None:
+    """Answer the inbox and deliver the outbox (beside `kombot serve --workers 0` on other
+    hosts, or started by `kombot serve --workers N`)."""
+    from bot.runtime.process import Runtime
+    from bot.web import served_engine
+
+    settings = _settings()
+    runtime = _built(lambda: Runtime(settings, served_engine(settings)))
+
+    async def run() -> None:
+        stop = _until_stopped(runtime)
+        await runtime.start()
+        print(f"kombot worker answering (knowledge {runtime.engine.knowledge.version})", flush=True)
+        await stop.wait()
+        await runtime.stop()
+
+    asyncio.run(run())
+
+
+class WorkerPool:
+    """`kombot worker` processes, restarted if one dies, stopped with the server."""
+
+    def __init__(self, size: int):
+        self.processes = [subprocess.Popen(WORKER) for _ in range(size)]
+
+    async def supervise(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            for i, process in enumerate(self.processes):
+                if process.poll() is not None:
+                    err.print(f"worker {process.pid} exited ({process.returncode}); restarting")
+                    self.processes[i] = subprocess.Popen(WORKER)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=30)

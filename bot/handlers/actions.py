@@ -37,7 +37,7 @@ def handle(turn: Turn, action: Action) -> list[Reply]:
     if action.name == "adviser":
         return requests.ask_adviser(turn, action.value)
     if action.name == "area":
-        purpose, ref, area_id = action.value.split(":", 2)
+        purpose, ref, area_id = (action.value.split(":", 2) + ["", ""])[:3]
         if turn.org.directory.area(area_id) is None:
             return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
         turn.desk.intake.remember_area(turn.org.id, turn.user, area_id)
@@ -48,11 +48,13 @@ def handle(turn: Turn, action: Action) -> list[Reply]:
         return requests.on_confirm(turn, action.value)
     if action.name == "drop":
         return requests.on_drop(turn, action.value)
+    if action.name == "my_tickets":  # Slack App Home: not a question, never recorded as one
+        return tickets.on_intent(turn, "tickets", 1.0)
     if action.name in TICKET_ACTIONS:
         return tickets.on_action(turn, action)
     if action.name in NUDGE_ACTIONS:
         return goals.on_action(turn, action)
-    return [Reply("notice", turn.msg("empty_message"), turn.lang)]
+    return [Reply("notice", turn.msg("button_unreadable"), turn.lang)]
 
 
 def _feedback(turn: Turn, action: Action) -> list[Reply]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
+from bot.storage.db import Sessions
 from bot.storage.models import Goal, GoalChange
 
 STATUSES = ("achieved", "partly", "not_yet", "not_set")
@@ -26,7 +26,7 @@ class UnitReport:
 
 
 class GoalRegister:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock):
+    def __init__(self, sessions: Sessions, clock: Clock):
         self.sessions = sessions
         self.clock = clock
 

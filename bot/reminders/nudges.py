@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
 from bot.reminders import calendar
 from bot.reminders.goals import GoalRegister
+from bot.storage.db import Sessions
 from bot.storage.models import Goal, LeaderPreference, Nudge, OutboxMessage
 from bot.storage.outbox import enqueue_many
 
@@ -42,7 +43,7 @@ class Reminders:
     def __init__(
         self,
         knowledge: Knowledge,
-        sessions: sessionmaker[Session],
+        sessions: Sessions,
         clock: Clock,
         goals: GoalRegister,
     ):

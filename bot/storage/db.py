@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.models import Base
@@ -26,6 +29,14 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            # SQLAlchemy, not the driver, begins transactions, so SAVEPOINTs work
+            connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            # IMMEDIATE takes the write lock at the start: a transaction that reads, then
+            # writes never fails on a snapshot another process has moved on from.
+            connection.exec_driver_sql("BEGIN" if ":memory:" in url else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -53,5 +64,44 @@ def is_throwaway(engine: Engine) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+class Sessions:
+    """A session factory (`sessions()`, `sessions.begin()`) that joins the unit of work
+    open on this thread, if any.
+
+    A unit of work is one database transaction around everything a message causes: the
+    tickets, records and replies it writes, and the inbox row marked done. The components
+    keep calling `sessions.begin()`; inside a unit each of those is a SAVEPOINT, and
+    nothing is committed until the unit is.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._default = sessionmaker(engine, expire_on_commit=False)
+        self._unit: ContextVar[Sessions | None] = ContextVar(f"unit-{id(self)}", default=None)
+
+    def __call__(self) -> Session:
+        return self._current()()
+
+    def begin(self) -> AbstractContextManager[Session]:
+        return self._current().begin()
+
+    def _current(self) -> Sessions:
+        return self._unit.get() or self._default
+
+    @contextmanager
+    def unit(self) -> Iterator[Connection]:
+        """Commit everything done inside at once, or nothing if it raises."""
+        with self.engine.connect() as connection, connection.begin():
+            token = self._unit.set(
+                sessionmaker(
+                    connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+                )
+            )
+            try:
+                yield connection
+            finally:
+                self._unit.reset(token)
+
+
+def sessions(engine: Engine) -> Sessions:
+    return Sessions(engine)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.db import Sessions
 from bot.storage.models import InboundMessage
 
 
-def first_delivery(sessions: sessionmaker[Session], key: str, now: dt.datetime) -> bool:
+def first_delivery(sessions: Sessions, key: str, now: dt.datetime) -> bool:
     with sessions.begin() as session:
         insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
         inserted = session.execute(

@@ -137,6 +137,25 @@ class InboundMessage(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class InboxMessage(Base):
+    """An acknowledged event, interaction or activity, committed before the ack; a worker
+    answers it. Its payload is cleared once handled (it may hold what the guard redacts)."""
+
+    __tablename__ = "inbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # pending|working|done|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_inbox_status_available", "status", "available_at"),)
+
+
 class OutboxMessage(Base):
     """Every notification is a row first; a worker delivers it, with retry and backoff."""
 

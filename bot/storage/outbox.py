@@ -14,15 +14,17 @@ from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.storage.db import Sessions
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.outbox")
 
 LEASE = dt.timedelta(seconds=60)
 MAX_ATTEMPTS = 8
+RETRY_BASE = dt.timedelta(seconds=5)
 BACKOFF_CAP = dt.timedelta(minutes=30)
 
 
@@ -58,8 +60,8 @@ def enqueue_many(session: Session, messages: list[dict], now: dt.datetime) -> No
     session.execute(insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    return min(dt.timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+def backoff(attempts: int, base: dt.timedelta = RETRY_BASE) -> dt.timedelta:
+    return min(base * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
 
 
 Send = Callable[[OutboxMessage], None]
@@ -68,12 +70,18 @@ Send = Callable[[OutboxMessage], None]
 class OutboxWorker:
     """Delivers due rows through `send`, which raises when a delivery fails."""
 
-    def __init__(self, sessions: sessionmaker[Session], send: Send, clock: Clock):
+    def __init__(
+        self, sessions: Sessions, send: Send, clock: Clock, retry_base: dt.timedelta = RETRY_BASE
+    ):
         self.sessions = sessions
         self.send = send
         self.clock = clock
+        self.retry_base = retry_base
 
-    def claim(self, limit: int, recipient: str | None = None) -> list[int]:
+    def claim(
+        self, limit: int, recipient: str | None = None, ids: list[int] | None = None
+    ) -> list[int]:
+        """Lease due rows (of one recipient, or among `ids`) to this worker."""
         now = self.clock.now()
         with self.sessions.begin() as session:
             due = ((OutboxMessage.status == "pending") & (OutboxMessage.available_at <= now)) | (
@@ -82,6 +90,8 @@ class OutboxWorker:
             query = select(OutboxMessage.id).where(due)
             if recipient is not None:
                 query = query.where(OutboxMessage.recipient == recipient)
+            if ids is not None:
+                query = query.where(OutboxMessage.id.in_(ids))
             query = query.order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
             ids = list(session.scalars(query))
             if ids:
@@ -146,7 +156,7 @@ class OutboxWorker:
                 .values(
                     status="failed" if final else "pending",
                     lease_until=None,
-                    available_at=now + backoff(attempts),
+                    available_at=now + backoff(attempts, self.retry_base),
                     last_error=str(exc)[:500],
                 )
             )

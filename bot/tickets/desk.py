@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.directory.models import Directory
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
+from bot.storage.db import Sessions
 from bot.storage.models import Ticket, TicketCounter, TicketEvent
 from bot.tickets import notices, routing, sla
 from bot.tickets.intake import Intake
@@ -38,7 +39,7 @@ class Desk:
     def __init__(
         self,
         knowledge: Knowledge,
-        sessions: sessionmaker[Session],
+        sessions: Sessions,
         clock: Clock,
         urgent_minutes: int = 15,
         normal_working_days: int = 2,

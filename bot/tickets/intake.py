@@ -4,11 +4,11 @@ redacted transcript a ticket carries), and the request shown for confirmation (a
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.knowledge.loader import OrgKnowledge
 from bot.languages import Lang
+from bot.storage.db import Sessions
 from bot.storage.models import Draft, PersonRecord, Turn
 from bot.tickets.routing import Route
 
@@ -16,7 +16,7 @@ TRANSCRIPT_TURNS = 10
 
 
 class Intake:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock):
+    def __init__(self, sessions: Sessions, clock: Clock):
         self.sessions = sessions
         self.clock = clock
 

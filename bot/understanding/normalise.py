@@ -25,7 +25,9 @@ _FOLD = str.maketrans(
         "ô": "o",
     }
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff\ud800-\udfff]"
+)  # lone surrogates too: no database stores them
 _NOT_WORD = re.compile(r"[^\w]+|_+")
 
 

@@ -5,6 +5,10 @@ The tick computes what is due from the database (nudges, ticket escalations), so
 tick loses nothing: the next one catches up, within each plan's grace period. The job is
 added only when the store has none, never re-added at start (re-adding would recompute
 its next run and drop a missed one).
+
+Leadership survives database outages: an error while taking or checking the lock is
+logged, the process steps down and tries again with backoff; `leaderless_seconds` says how
+long no leader has been known (shown by /healthz and /metrics).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,12 +25,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.analytics.review import notify_stale_owners
 from bot.engine import Engine
-from bot.reminders.leadership import Leadership
+from bot.runtime.leadership import Leadership, SchedulerRefused
 
 log = logging.getLogger("kombot.scheduler")
 
 JOB_ID = "kombot-tick"
 HOUSEKEEPING = dt.timedelta(hours=1)  # stale-entry notices and retention
+RETRY_CAP = 30.0  # seconds between attempts to lead while the database is unreachable
 _runtime: SchedulerRuntime | None = None
 
 
@@ -52,10 +58,17 @@ class SchedulerRuntime:
         self.scheduler: AsyncIOScheduler | None = None
         self.retention_days = retention_days
         self._housekeeping_at: dt.datetime | None = None
+        self._leader_seen = time.monotonic()  # when a leader (here or elsewhere) was known
+        self._failures = 0
 
     @property
     def role(self) -> str:
         return "leader" if self.scheduler is not None else "standby"
+
+    @property
+    def leaderless_seconds(self) -> float:
+        """How long no leader has been known to this process (0 while one is)."""
+        return round(max(0.0, time.monotonic() - self._leader_seen), 1)
 
     def tick(self) -> None:
         report = self.engine.reminders.run_due()
@@ -83,16 +96,38 @@ class SchedulerRuntime:
         self.announce("scheduler: standby")
         try:
             while not stop.is_set():
-                if self.scheduler is None and self.leadership.try_acquire():
-                    self._start()
-                elif self.scheduler is not None and not self.leadership.held():
+                wait = min(self.interval, 2.0)
+                try:
+                    self._hold_or_wait()
+                    self._failures = 0
+                except SchedulerRefused:
+                    raise
+                except Exception as exc:  # the database is away: step down, try again later
+                    self._failures += 1
+                    wait = min(RETRY_CAP, 2.0 * 2 ** min(self._failures - 1, 4))
+                    log.warning(
+                        "scheduler: leadership check failed (%s); retrying in %.0f s",
+                        type(exc).__name__,
+                        wait,
+                    )
                     self._stop()
-                    self.announce("scheduler: lost the leadership; standby")
+                    self.leadership.release()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=min(self.interval, 2.0))
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
         finally:
             self._stop()
             self.leadership.release()
+
+    def _hold_or_wait(self) -> None:
+        if self.scheduler is None:
+            if self.leadership.try_acquire():
+                self._start()
+            self._leader_seen = time.monotonic()  # ours now, or another process holds it
+        elif self.leadership.held():
+            self._leader_seen = time.monotonic()
+        else:
+            self._stop()
+            self.announce("scheduler: lost the leadership; standby")
 
     def _start(self) -> None:
         self.scheduler = AsyncIOScheduler(

@@ -1,0 +1,2 @@
+"""The running server's moving parts: intake threads, the inbox workers that answer, and
+the delivery of outbox rows."""

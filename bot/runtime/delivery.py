@@ -1,0 +1,124 @@
+"""Deliver outbox rows: answers to where the question came from, notifications to the
+person (Teams if they have talked to the bot there, else Slack), triage posts to a channel.
+
+Rows are grouped by destination and the groups are sent concurrently, each call with a
+timeout: one endpoint that hangs delays its own rows only. A failed send stays in the
+outbox and is retried with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from bot.channels.actions import payload_replies
+from bot.channels.slack import SlackChannel
+from bot.channels.teams import TeamsChannel
+from bot.engine import Engine
+from bot.runtime.threads import Threads
+from bot.storage.models import OutboxMessage
+from bot.storage.outbox import RETRY_BASE, OutboxWorker
+from bot.tickets.routing import SLACK_CHANNEL, TEAMS_CHANNEL
+
+log = logging.getLogger("kombot.delivery")
+SEND_TIMEOUT = 15.0  # seconds for one message, retries of a 429 included
+BATCH = 100
+
+
+class NoRoute(RuntimeError):
+    """Nobody knows how to reach this recipient yet (no Slack id, no Teams conversation)."""
+
+
+class Unreachable(RuntimeError):
+    """A triage channel this deployment cannot post to: skipped, not retried."""
+
+
+class Delivery:
+    def __init__(
+        self,
+        engine: Callable[[], Engine],
+        slack: SlackChannel | None,
+        teams: TeamsChannel,
+        threads: Threads,
+        retry_base: dt.timedelta = RETRY_BASE,
+        timeout: float = SEND_TIMEOUT,
+    ):
+        self.engine = engine
+        self.slack = slack
+        self.teams = teams
+        self.threads = threads
+        self.retry_base = retry_base
+        self.timeout = timeout
+
+    async def deliver_once(self, ids: list[int] | None = None) -> int:
+        """Claim due rows (or just `ids`) and send them; returns how many were sent."""
+        engine = self.engine()
+        worker = OutboxWorker(engine.desk.sessions, _unused, engine.desk.clock, self.retry_base)
+        claimed = await self.threads.run(worker.claim, BATCH, None, ids)
+        groups: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for row in await self.threads.run(worker.rows, claimed):
+            groups[destination(row)].append(row)
+        sent = await asyncio.gather(
+            *(self._deliver_in_order(engine, worker, rows) for rows in groups.values())
+        )
+        return sum(sent)
+
+    async def _deliver_in_order(
+        self, engine: Engine, worker: OutboxWorker, rows: list[OutboxMessage]
+    ) -> int:
+        sent = 0
+        for row in rows:
+            try:
+                await asyncio.wait_for(self._send(engine, row), self.timeout)
+            except Unreachable as exc:
+                await self.threads.run(worker.skipped, row, str(exc))
+                continue
+            except Exception as exc:  # incl. a timeout: retried with backoff, then failed
+                await self.threads.run(worker.failed, row, exc)
+                continue
+            await self.threads.run(worker.sent, row.id)
+            sent += 1
+        return sent
+
+    async def _send(self, engine: Engine, row: OutboxMessage) -> None:
+        replies = payload_replies(row.payload)
+        to = row.payload.get("to")
+        if to is not None:  # an answer: back where the question came from
+            channel = self.slack if to["platform"] == "slack" else self.teams
+            if channel is None:
+                raise Unreachable("Slack is not configured here")
+            await channel.reply(to, replies)
+            return
+        if row.recipient.startswith(SLACK_CHANNEL):
+            if self.slack is None:
+                raise Unreachable("Slack is not configured here")
+            await self.slack.deliver(row.recipient.removeprefix(SLACK_CHANNEL), replies)
+            return
+        target = await self.threads.run(self.teams.reaches, engine, row)
+        if target is not None:
+            await self.teams.deliver(target, replies)
+            return
+        if row.recipient.startswith(TEAMS_CHANNEL):
+            raise Unreachable("the bot has not been added to this Teams channel")
+        if self.slack is not None and (slack_user := self.slack.reaches(engine, row)):
+            await self.slack.deliver(slack_user, replies)
+            return
+        raise NoRoute(f"no Teams conversation or Slack id for {row.recipient}")
+
+
+def destination(row: OutboxMessage) -> str:
+    """What a slow endpoint holds up: a Teams service URL, a Slack conversation."""
+    to = row.payload.get("to")
+    if to is None:
+        return f"person:{row.recipient}"
+    if to["platform"] == "teams":
+        return "teams:" + urlsplit(to["reference"].get("serviceUrl") or "").netloc
+    return f"slack:{to.get('channel') or to.get('home') or to.get('response_url')}"
+
+
+def _unused(row: OutboxMessage) -> None:
+    raise AssertionError("Delivery sends rows itself")

@@ -1,0 +1,106 @@
+"""The composition root of a server or worker process: the database, clock, engine,
+channels, inbox and outbox workers, the scheduler and reloads, each built once.
+
+`kombot serve` is a `Runtime` with an HTTP front (`bot.web.Server`); `kombot worker` is
+one without: it answers the inbox and delivers the outbox while the server only acks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from bot.channels.slack import SlackChannel
+from bot.channels.teams import TeamsChannel
+from bot.config import Settings
+from bot.engine import Engine
+from bot.runtime.answering import Answering
+from bot.runtime.delivery import Delivery
+from bot.runtime.loops import Loops
+from bot.runtime.reload import Reloader
+from bot.runtime.scheduler import SchedulerRuntime
+from bot.runtime.threads import Threads
+from bot.storage.inbox import Inbox
+
+log = logging.getLogger("kombot.runtime")
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        scheduler_interval: float = 60.0,
+        answer_here: bool = True,
+    ):
+        self.settings = settings
+        self.engine = engine
+        self.quick = Threads("quick", 4)  # acks, health, bookkeeping: never behind answers
+        self.answer_threads = Threads("answer", settings.worker_threads)
+        retry = dt.timedelta(seconds=settings.retry_base_seconds)
+        self.inbox = Inbox(
+            engine.desk.sessions,
+            engine.desk.clock,
+            lease=dt.timedelta(seconds=settings.inbox_lease_seconds),
+            retry_base=retry,
+        )
+        current = self.current_engine
+        self.slack = (
+            SlackChannel(settings, current, self.accept) if settings.slack_signing_secret else None
+        )
+        self.teams = TeamsChannel(settings, current, self.accept)
+        self.delivery = Delivery(
+            current, self.slack, self.teams, self.quick, retry, settings.send_timeout_seconds
+        )
+        channels = {"teams": self.teams, **({"slack": self.slack} if self.slack else {})}
+        self.answering = (
+            Answering(current, self.inbox, channels, self.answer_threads) if answer_here else None
+        )
+        self.scheduler = SchedulerRuntime(
+            engine,
+            settings.database_url,
+            scheduler_interval,
+            announce=log.info,
+            retention_days=settings.retention_days,
+        )
+        self.reloader = Reloader(settings, engine, self._swap)
+        self.loops: Loops | None = None
+        self._stop = asyncio.Event()
+        self._scheduler_task: asyncio.Task | None = None
+
+    def current_engine(self) -> Engine:
+        return self.engine
+
+    def _swap(self, engine: Engine) -> None:
+        self.engine = engine
+        self.scheduler.engine = engine
+
+    def reload(self) -> bool:
+        return self.reloader.reload()
+
+    async def deliver_once(self) -> int:
+        return await self.delivery.deliver_once()
+
+    async def accept(self, key: str, channel: str, payload: dict) -> bool:
+        """Commit a message to the inbox (before the channel acknowledges it)."""
+        new = await self.quick.run(self.inbox.accept, key, channel, payload)
+        if new and self.loops is not None:
+            self.loops.wake.set()
+        return new
+
+    async def start(self) -> None:
+        self.loops = Loops(self.answering, self.delivery)
+        self.loops.start()
+        self._scheduler_task = asyncio.create_task(self.scheduler.run(self._stop))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self.loops is not None:
+            await self.loops.stop()
+        if self._scheduler_task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._scheduler_task, timeout=10)
+        self.quick.close()
+        self.answer_threads.close()

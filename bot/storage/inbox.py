@@ -1,0 +1,182 @@
+"""The inbox: an acknowledged message is a committed row before it is answered.
+
+`accept` writes the row and commits; only then does the channel acknowledge, so a
+process that dies after the ack loses nothing. `claim` hands rows to one worker at a time
+with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, as the outbox does), so replicas share
+the work and a row whose worker died is taken again when its lease runs out. A row that
+fails `MAX_ATTEMPTS` times becomes a dead letter: kept, listed and counted, never retried
+on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.clock import Clock
+from bot.storage.db import Sessions
+from bot.storage.models import InboxMessage
+from bot.storage.outbox import RETRY_BASE, backoff
+
+log = logging.getLogger("kombot.inbox")
+
+LEASE = dt.timedelta(seconds=30)
+MAX_ATTEMPTS = 5
+
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def storable(value):
+    """Strings without NUL or lone surrogates, which PostgreSQL refuses (and which no
+    person typed), in a JSON value of any depth."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    key: str
+    channel: str
+    payload: dict
+    attempts: int
+
+
+class Inbox:
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        lease: dt.timedelta = LEASE,
+        retry_base: dt.timedelta = RETRY_BASE,
+    ):
+        self.sessions = sessions
+        self.clock = clock
+        self.lease = lease
+        self.retry_base = retry_base
+
+    def accept(self, key: str, channel: str, payload: dict) -> bool:
+        """Commit the message; False when this key is already in (a retry or a copy)."""
+        key, payload = storable(key)[:255], storable(payload)
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            insert = (
+                postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+            )
+            inserted = session.execute(
+                insert(InboxMessage)
+                .values(
+                    key=key,
+                    channel=channel,
+                    payload=payload,
+                    status="pending",
+                    attempts=0,
+                    available_at=now,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(InboxMessage.id)
+            )
+            return inserted.first() is not None
+
+    def claim(self, limit: int) -> list[Item]:
+        now = self.clock.now()
+        with self.sessions.begin() as session:
+            due = ((InboxMessage.status == "pending") & (InboxMessage.available_at <= now)) | (
+                (InboxMessage.status == "working") & (InboxMessage.lease_until < now)
+            )
+            rows = list(
+                session.scalars(
+                    select(InboxMessage)
+                    .where(due)
+                    .order_by(InboxMessage.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for row in rows:
+                row.status, row.lease_until = "working", now + self.lease
+                row.attempts += 1
+            return [Item(r.id, r.key, r.channel, r.payload or {}, r.attempts) for r in rows]
+
+    def done(self, connection: Connection, item: Item) -> None:
+        """Mark handled inside the unit of work that wrote its effects; the raw message
+        (which may hold a personal number) is dropped, the key stays to catch retries."""
+        connection.execute(
+            update(InboxMessage)
+            .where(InboxMessage.id == item.id)
+            .values(status="done", payload=None, lease_until=None, done_at=self.clock.now())
+        )
+
+    def failed(self, item: Item, exc: BaseException) -> bool:
+        """Back off, or give up after MAX_ATTEMPTS; True when it is now a dead letter."""
+        dead = item.attempts >= MAX_ATTEMPTS
+        now = self.clock.now()
+        log.error(
+            "inbox message id=%s key=%s failed (attempt %d%s): %s",
+            item.id,
+            item.key,
+            item.attempts,
+            ", dead letter" if dead else "",
+            type(exc).__name__,
+            exc_info=exc,
+        )
+        with self.sessions.begin() as session:
+            session.execute(
+                update(InboxMessage)
+                .where(InboxMessage.id == item.id)
+                .values(
+                    status="dead" if dead else "pending",
+                    lease_until=None,
+                    available_at=now + backoff(item.attempts, self.retry_base),
+                    last_error=f"{type(exc).__name__}: {exc}"[:500],
+                )
+            )
+        return dead
+
+    def dead_letters(self) -> list[InboxMessage]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(InboxMessage)
+                    .where(InboxMessage.status == "dead")
+                    .order_by(InboxMessage.id)
+                )
+            )
+
+    def retry(self, ids: list[int]) -> int:
+        """Put dead letters back in the queue (after the cause is fixed)."""
+        with self.sessions.begin() as session:
+            return session.execute(
+                update(InboxMessage)
+                .where(InboxMessage.id.in_(ids), InboxMessage.status == "dead")
+                .values(status="pending", attempts=0, available_at=self.clock.now())
+            ).rowcount
+
+    def counts(self) -> dict[str, int]:
+        with self.sessions() as session:
+            return dict(
+                session.execute(
+                    select(InboxMessage.status, func.count()).group_by(InboxMessage.status)
+                ).all()
+            )
+
+    def forget_done(self, before: dt.datetime) -> int:
+        """Handled rows older than the redelivery window (the key is then not needed)."""
+        with self.sessions.begin() as session:
+            return session.execute(
+                delete(InboxMessage).where(
+                    InboxMessage.status == "done", InboxMessage.done_at < before
+                )
+            ).rowcount
