@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(
         5.0, gt=0, description="first retry of a failed answer or delivery; doubles each time"
     )
+    scheduler_interval_seconds: float = Field(
+        60.0, gt=0, description="how often the scheduler looks for due nudges and escalations"
+    )
     send_timeout_seconds: float = Field(
         15.0, gt=0, description="one delivery to Slack or Teams gives up (and retries) after"
     )

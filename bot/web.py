@@ -146,10 +146,10 @@ def check_configuration(settings: Settings) -> None:
         )
 
 
-def create_server(
-    settings: Settings, scheduler_interval: float = 60.0, answer_here: bool = True
-) -> Server:
-    return Server(settings, served_engine(settings), scheduler_interval, answer_here)
+def create_server(settings: Settings, answer_here: bool = True) -> Server:
+    return Server(
+        settings, served_engine(settings), settings.scheduler_interval_seconds, answer_here
+    )
 
 
 def served_engine(settings: Settings) -> Engine:

@@ -51,6 +51,9 @@ class SlackApi(Recorder):
         super().__init__()
         self.emails = emails
         self.rate_limit_next = 0  # answer the next N chat.postMessage calls with 429
+        self.fail_next = 0  # ... with 500
+        self.hang_next = 0  # ... by hanging until `release` is set
+        self.release = asyncio.Event()
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -65,6 +68,16 @@ class SlackApi(Recorder):
             body = json.loads(raw or "{}")
         else:
             body = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+        if method == "chat.postMessage" and self.fail_next:
+            self.fail_next -= 1
+            self.calls.append(("500", body))
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=500)
+        if method == "chat.postMessage" and self.hang_next:
+            self.hang_next -= 1
+            self.calls.append(("hang", body))
+            await self.release.wait()
+            self.calls.append((method, body))  # delivered late
+            return web.json_response({"ok": True, "ts": "1", "channel": body.get("channel")})
         if method == "chat.postMessage" and self.rate_limit_next:
             self.rate_limit_next -= 1
             self.calls.append(("429", body))
@@ -99,12 +112,23 @@ class SlackApi(Recorder):
 
 
 class BotConnector(Recorder):
-    """The Bot Framework connector: replies, proactive messages, updates."""
+    """The Bot Framework connector: replies, proactive messages, updates. Under /hang/ it
+    takes the request and answers only when `release` is set (a connector that hangs)."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = asyncio.Event()
 
     def app(self) -> web.Application:
         app = web.Application()
+        app.router.add_route("*", "/hang/{tail:.*}", self.hang)
         app.router.add_route("*", "/{tail:.*}", self.record)
         return app
+
+    async def hang(self, request: web.Request) -> web.Response:
+        self.calls.append(("hanging", {}))
+        await self.release.wait()
+        return web.json_response({"id": "late"})
 
     async def record(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}

@@ -23,10 +23,12 @@ def encode(action: Action) -> str:
 def decode(value: str | dict | None) -> Action | None:
     try:
         data = json.loads(value) if isinstance(value, str) else value
-        lang = data.get("l")
-        return Action(str(data["n"]), str(data.get("v", "")), lang if lang in LANGS else None)
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError):
         return None
+    if not isinstance(data, dict) or "n" not in data:
+        return None
+    lang = data.get("l")
+    return Action(str(data["n"]), str(data.get("v", "")), lang if lang in LANGS else None)
 
 
 def payload_reply(payload: dict, prefix: str = "") -> Reply:

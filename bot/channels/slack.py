@@ -125,23 +125,23 @@ class SlackChannel:
             if event.get("bot_id") or event.get("subtype") or event.get("channel_type") != "im":
                 return
             await self._keep(
-                f"slack:{event.get('client_msg_id') or event['ts']}",
+                f"slack:{event.get('client_msg_id') or event.get('ts')}",
                 body,
                 "message",
-                event["user"],
-                text=event.get("text", ""),
-                to={"channel": event["channel"]},
+                event.get("user"),
+                text=event.get("text"),
+                to={"channel": event.get("channel")},
             )
 
         @app.event("app_mention")
         async def on_mention(event, body):
             await self._keep(
-                f"slack:{body.get('event_id') or event['ts']}",
+                f"slack:{body.get('event_id') or event.get('ts')}",
                 body,
                 "mention",
-                event["user"],
-                text=MENTION.sub("", event.get("text", "")).strip(),
-                to={"channel": event["channel"], "thread_ts": event.get("ts")},
+                event.get("user"),
+                text=MENTION.sub("", str(event.get("text") or "")).strip(),
+                to={"channel": event.get("channel"), "thread_ts": event.get("ts")},
             )
 
         @app.command("/kom")
@@ -150,28 +150,28 @@ class SlackChannel:
                 f"slack:command:{command.get('trigger_id')}",
                 command,
                 "command",
-                command["user_id"],
-                text=command.get("text", ""),
+                command.get("user_id"),
+                text=command.get("text"),
                 to={
                     "response_url": command.get("response_url"),
                     "ephemeral": True,
-                    "channel": command["user_id"],  # if the URL has expired: a DM
+                    "channel": command.get("user_id"),  # if the URL has expired: a DM
                 },
             )
             await ack()
 
         @app.action(re.compile(r"^kombot:"))
-        async def on_button(ack, body):
-            pressed = body["actions"][0]
+        async def on_button(ack, body, action):
+            user = (body.get("user") or {}).get("id")
             await self._keep(
-                f"slack:button:{body.get('trigger_id')}:{pressed.get('action_ts', '')}",
+                f"slack:button:{body.get('trigger_id')}:{action.get('action_ts', '')}",
                 body,
                 "button",
-                body["user"]["id"],
-                value=pressed.get("value"),
+                user,
+                value=action.get("value"),
                 to={
                     "response_url": body.get("response_url"),
-                    "channel": body["user"]["id"],  # if the URL has expired: a DM
+                    "channel": user,  # if the URL has expired: a DM
                 },
             )
             await ack()
@@ -179,11 +179,23 @@ class SlackChannel:
         @app.event("app_home_opened")
         async def on_home(event, body):
             key = f"slack:home:{body.get('event_id') or event.get('event_ts')}"
-            await self._keep(key, body, "home", event["user"], to={"home": event["user"]})
+            user = event.get("user")
+            await self._keep(key, body, "home", user, to={"home": user})
 
-    async def _keep(self, key: str, body: dict, kind: str, slack_user: str, **fields) -> None:
+    async def _keep(self, key: str, body: dict, kind: str, slack_user, **fields) -> None:
+        """Commit to the inbox; what Slack never sends (no user, no place to answer, text
+        that is not text) is acknowledged and dropped with a warning, never a 500."""
+        to = fields["to"]
+        text = fields.get("text")
+        if (
+            not isinstance(slack_user, str)
+            or not any(isinstance(to.get(k), str) for k in ("channel", "home", "response_url"))
+            or not isinstance(text or "", str)
+        ):
+            log.warning("slack %s without a user or a place to answer: ignored", kind)
+            return
         team = body.get("team_id") or (body.get("team") or {}).get("id", "")
-        payload = {"kind": kind, "team": team, "user": slack_user, **fields}
+        payload = {"kind": kind, "team": str(team), "user": slack_user, **fields}
         await self.accept(key, "slack", payload)
 
     # --- from the inbox: to the engine ------------------------------------------------------
@@ -215,7 +227,7 @@ class SlackChannel:
             action = actions.decode(payload.get("value")) or actions.UNREADABLE
             incomings = [incoming(action=action)]
         else:
-            incomings = [incoming(payload.get("text", ""))]
+            incomings = [incoming(payload.get("text") or "")]
         return Prepared(route, user, incomings)
 
     async def identity(self, engine: Engine, org: str, slack_user: str) -> str:

@@ -126,7 +126,9 @@ def worker() -> None:
     from bot.web import served_engine
 
     settings = _settings()
-    runtime = _built(lambda: Runtime(settings, served_engine(settings)))
+    runtime = _built(
+        lambda: Runtime(settings, served_engine(settings), settings.scheduler_interval_seconds)
+    )
 
     async def run() -> None:
         stop = _until_stopped(runtime)

@@ -1,0 +1,204 @@
+"""What was acknowledged is never lost: `kombot serve` killed with -9 in the middle of a
+burst, restarted, and sent again only what it never acknowledged (as Slack does).
+
+SQLite answers in the serving process; PostgreSQL in two `kombot worker` processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.parse
+
+import aiohttp
+import pytest
+from server_process import ServerProcess, post_signed
+from server_stack import RM, run, slack_people
+from sqlalchemy import create_engine, select
+from stand_ins import SlackApi
+
+from bot.app import build_engine
+from bot.channels import actions
+from bot.config import Settings
+from bot.replies import Incoming
+from bot.storage.models import Ticket
+
+BURST = 200
+KILL_AFTER = 100
+CRISIS = "TV2 står i forhallen og spørger til dødsfaldet på afdeling B"
+LEAFLET = "vi skal lave en pjece om den nye ambulante klinik"
+
+
+@pytest.fixture(params=[("sqlite", 0), ("postgresql", 2)], ids=["sqlite", "postgresql-2-workers"])
+def deployment(request, tmp_path):
+    kind, workers = request.param
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kombot.db'}", workers
+        return
+    yield request.getfixturevalue("pg_url"), workers
+
+
+def dm(user: str, i: int) -> str:
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0001",
+            "event_id": f"EvK{i}",
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "channel": f"D{i:03d}",
+                "user": user,
+                "text": CRISIS,
+                "ts": f"{time.time():.6f}",
+                "client_msg_id": f"msg-{i}",
+            },
+        }
+    )
+
+
+def click(user: str, value: str, i: int, respond_to: str) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0001"},
+        "user": {"id": user},
+        "channel": {"id": f"D-{user}"},
+        "trigger_id": f"trigger-{i}",
+        "response_url": f"{respond_to}respond/click-{i}",
+        "actions": [
+            {"action_id": "kombot:0", "value": value, "type": "button", "action_ts": f"{i}.0"}
+        ],
+    }
+    return "payload=" + urllib.parse.quote(json.dumps(payload))
+
+
+async def burst_and_kill(server: ServerProcess, bodies: list[str], content_type: str) -> set[int]:
+    """Send the bodies 8 at a time; kill -9 once KILL_AFTER are acknowledged."""
+    acked: set[int] = set()
+    lanes = asyncio.Semaphore(8)
+    async with aiohttp.ClientSession() as http:
+
+        async def send(i: int, body: str) -> None:
+            async with lanes:
+                if server.process.poll() is not None:
+                    return
+                if await post_signed(http, server.url, body, content_type) == 200:
+                    acked.add(i)
+                if len(acked) >= KILL_AFTER and server.process.poll() is None:
+                    server.kill_9()
+
+        await asyncio.gather(*(send(i, body) for i, body in enumerate(bodies)))
+    return acked
+
+
+async def send_again(server: ServerProcess, bodies: list[str], content_type: str, which) -> None:
+    """What Slack retries: every request that was never acknowledged."""
+    async with aiohttp.ClientSession() as http:
+        for i in which:
+            assert await post_signed(http, server.url, bodies[i], content_type) == 200
+
+
+def tickets(db_url: str) -> list[Ticket]:
+    database = create_engine(db_url)
+    try:
+        with database.connect() as connection:
+            return list(connection.execute(select(Ticket.source_id, Ticket.human_id)))
+    finally:
+        database.dispose()
+
+
+async def eventually(check, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not everything was answered in time"
+        await asyncio.sleep(0.3)
+
+
+def test_kill_9_mid_burst_of_crisis_messages_loses_nothing_acknowledged(
+    knowledge, deployment, tmp_path
+):
+    db_url, workers = deployment
+    employee, _ = slack_people(knowledge)
+
+    async def scenario():
+        slack_api = SlackApi({employee.slack_id: employee.email})
+        await slack_api.start(slack_api.app())
+        log = tmp_path / "serve.log"
+        bodies = [dm(employee.slack_id, i) for i in range(BURST)]
+        first = ServerProcess(db_url, slack_api.url, log, workers)
+        try:
+            await first.started()
+            acked = await burst_and_kill(first, bodies, "application/json")
+        finally:
+            first.stop()
+        assert KILL_AFTER <= len(acked) < BURST
+        second = ServerProcess(db_url, slack_api.url, log, workers)
+        try:
+            await second.started()
+            await send_again(second, bodies, "application/json", set(range(BURST)) - acked)
+
+            def replied() -> set[str]:
+                return {c["channel"] for c in slack_api.called("chat.postMessage")}
+
+            await eventually(lambda: len(tickets(db_url)) >= BURST and len(replied()) >= BURST)
+            filed = tickets(db_url)
+            assert sorted(t.source_id for t in filed) == sorted(f"msg-{i}" for i in range(BURST))
+            assert {f"D{i:03d}" for i in range(BURST)} <= replied()
+            assert "Traceback" not in log.read_text()
+        finally:
+            second.stop()
+            await slack_api.stop()
+
+    run(scenario())
+
+
+def test_kill_9_mid_burst_of_button_presses_loses_nothing_acknowledged(
+    knowledge, deployment, tmp_path
+):
+    db_url, workers = deployment
+    employee, _ = slack_people(knowledge)
+    engine = build_engine(knowledge, Settings(), database_url=db_url)
+    values = []
+    for i in range(BURST):  # 200 leaflet requests, each waiting for its "Send"
+        replies = engine.handle(
+            Incoming(text=LEAFLET, org=RM, user=employee.email, message_id=f"seed-{i}")
+        )
+        send = next(c.action for r in replies for c in r.choices if c.action.name == "confirm")
+        values.append(actions.encode(send))
+    engine.desk.sessions.engine.dispose()
+
+    async def scenario():
+        slack_api = SlackApi({employee.slack_id: employee.email})
+        await slack_api.start(slack_api.app())
+        log = tmp_path / "serve.log"
+        bodies = [click(employee.slack_id, v, i, slack_api.url) for i, v in enumerate(values)]
+        form = "application/x-www-form-urlencoded"
+        first = ServerProcess(db_url, slack_api.url, log, workers)
+        try:
+            await first.started()
+            acked = await burst_and_kill(first, bodies, form)
+        finally:
+            first.stop()
+        assert KILL_AFTER <= len(acked) < BURST
+        second = ServerProcess(db_url, slack_api.url, log, workers)
+        try:
+            await second.started()
+            await send_again(second, bodies, form, set(range(BURST)) - acked)
+
+            def answered() -> set[str]:
+                return {
+                    c["path"]
+                    for c in slack_api.called("response_url")
+                    if "Sendt som RM-" in c["text"]
+                }
+
+            await eventually(lambda: len(tickets(db_url)) >= BURST and len(answered()) >= BURST)
+            filed = tickets(db_url)
+            assert sorted(t.source_id for t in filed) == sorted(f"seed-{i}" for i in range(BURST))
+            assert answered() == {f"click-{i}" for i in range(BURST)}
+        finally:
+            second.stop()
+            await slack_api.stop()
+
+    run(scenario())
