@@ -114,12 +114,8 @@ def _postgres_reachable() -> str | None:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
-@contextmanager
-def _database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, or a schema of its own in PostgreSQL."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'kombot.db'}"
-        return
+def _require_postgres() -> None:
+    """Skip without PostgreSQL, or fail where it is required (CI)."""
     problem = _postgres_reachable()
     if problem:
         if REQUIRE_POSTGRES:
@@ -128,6 +124,15 @@ def _database(kind: str, tmp_path: Path) -> Iterator[str]:
             f"no PostgreSQL at {POSTGRES_URL} ({problem}); set "
             "KOMBOT_TEST_POSTGRES_URL to run these tests"
         )
+
+
+@contextmanager
+def _database(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a schema of its own in PostgreSQL."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kombot.db'}"
+        return
+    _require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -137,6 +142,28 @@ def _database(kind: str, tmp_path: Path) -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_database() -> Iterator[tuple[str, str]]:
+    """PostgreSQL only: a database of its own (name, URL), for tests that take it away."""
+    _require_postgres()
+    name = f"kombot_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = create_engine(POSTGRES_URL).url.set(database=name)
+    try:
+        yield name, url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            connection.execute(text(f'DROP DATABASE "{name}"'))
         admin.dispose()
 
 

@@ -4,6 +4,7 @@ stand-ins of the test's event loop on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ from server_stack import SECRET
 from slack_sdk.signature import SignatureVerifier
 
 ROOT = Path(__file__).resolve().parent.parent
+CRISIS = "TV2 står i forhallen og spørger til dødsfaldet på afdeling B"
 KOMBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
 
 
@@ -91,3 +93,23 @@ async def post_signed(
             return r.status
     except (TimeoutError, aiohttp.ClientError):
         return None
+
+
+def crisis_dm(user: str, i: int) -> str:
+    """A Slack DM event reporting an acute press situation, the i-th of a burst."""
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0001",
+            "event_id": f"EvK{i}",
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "channel": f"D{i:03d}",
+                "user": user,
+                "text": CRISIS,
+                "ts": f"{time.time():.6f}",
+                "client_msg_id": f"msg-{i}",
+            },
+        }
+    )

@@ -13,7 +13,7 @@ import urllib.parse
 
 import aiohttp
 import pytest
-from server_process import ServerProcess, post_signed
+from server_process import ServerProcess, crisis_dm, post_signed
 from server_stack import RM, run, slack_people
 from sqlalchemy import create_engine, select
 from stand_ins import SlackApi
@@ -26,7 +26,6 @@ from bot.storage.models import Ticket
 
 BURST = 200
 KILL_AFTER = 100
-CRISIS = "TV2 står i forhallen og spørger til dødsfaldet på afdeling B"
 LEAFLET = "vi skal lave en pjece om den nye ambulante klinik"
 
 
@@ -37,25 +36,6 @@ def deployment(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'kombot.db'}", workers
         return
     yield request.getfixturevalue("pg_url"), workers
-
-
-def dm(user: str, i: int) -> str:
-    return json.dumps(
-        {
-            "type": "event_callback",
-            "team_id": "T0001",
-            "event_id": f"EvK{i}",
-            "event": {
-                "type": "message",
-                "channel_type": "im",
-                "channel": f"D{i:03d}",
-                "user": user,
-                "text": CRISIS,
-                "ts": f"{time.time():.6f}",
-                "client_msg_id": f"msg-{i}",
-            },
-        }
-    )
 
 
 def click(user: str, value: str, i: int, respond_to: str) -> str:
@@ -125,7 +105,7 @@ def test_kill_9_mid_burst_of_crisis_messages_loses_nothing_acknowledged(
         slack_api = SlackApi({employee.slack_id: employee.email})
         await slack_api.start(slack_api.app())
         log = tmp_path / "serve.log"
-        bodies = [dm(employee.slack_id, i) for i in range(BURST)]
+        bodies = [crisis_dm(employee.slack_id, i) for i in range(BURST)]
         first = ServerProcess(db_url, slack_api.url, log, workers)
         try:
             await first.started()

@@ -8,7 +8,9 @@ its next run and drop a missed one).
 
 Leadership survives database outages: an error while taking or checking the lock is
 logged, the process steps down and tries again with backoff; `leaderless_seconds` says how
-long no leader has been known (shown by /healthz and /metrics).
+long no leader has been known (shown by /healthz and /metrics). A leader whose APScheduler
+has stopped ticking (its job store failed inside APScheduler's own wake-up, which then
+never wakes again) is restarted.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ log = logging.getLogger("kombot.scheduler")
 
 JOB_ID = "kombot-tick"
 HOUSEKEEPING = dt.timedelta(hours=1)  # stale-entry notices and retention
-RETRY_CAP = 30.0  # seconds between attempts to lead while the database is unreachable
+RETRY_CAP = 10.0  # seconds between attempts to lead while the database is unreachable
 _runtime: SchedulerRuntime | None = None
 
 
@@ -59,6 +61,7 @@ class SchedulerRuntime:
         self.retention_days = retention_days
         self._housekeeping_at: dt.datetime | None = None
         self._leader_seen = time.monotonic()  # when a leader (here or elsewhere) was known
+        self._ticked = time.monotonic()
         self._failures = 0
 
     @property
@@ -71,6 +74,7 @@ class SchedulerRuntime:
         return round(max(0.0, time.monotonic() - self._leader_seen), 1)
 
     def tick(self) -> None:
+        self._ticked = time.monotonic()
         report = self.engine.reminders.run_due()
         escalated = self.engine.desk.escalate_due()
         now = self.engine.desk.clock.now()
@@ -98,7 +102,7 @@ class SchedulerRuntime:
             while not stop.is_set():
                 wait = min(self.interval, 2.0)
                 try:
-                    self._hold_or_wait()
+                    await self._hold_or_wait()
                     self._failures = 0
                 except SchedulerRefused:
                     raise
@@ -118,18 +122,25 @@ class SchedulerRuntime:
             self._stop()
             self.leadership.release()
 
-    def _hold_or_wait(self) -> None:
+    async def _hold_or_wait(self) -> None:
+        """The database work runs off the event loop: a lock or an outage must not stall
+        the acks and health checks that share it."""
         if self.scheduler is None:
-            if self.leadership.try_acquire():
-                self._start()
+            if await asyncio.to_thread(self.leadership.try_acquire):
+                await self._start()
             self._leader_seen = time.monotonic()  # ours now, or another process holds it
-        elif self.leadership.held():
+        elif await asyncio.to_thread(self.leadership.held):
             self._leader_seen = time.monotonic()
+            silent = time.monotonic() - self._ticked
+            if silent > 3 * self.interval + 5:
+                log.warning("scheduler: no tick for %.0f s; restarting it", silent)
+                self._stop()
+                await self._start()
         else:
             self._stop()
             self.announce("scheduler: lost the leadership; standby")
 
-    def _start(self) -> None:
+    async def _start(self) -> None:
         self.scheduler = AsyncIOScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=self.database_url)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -141,7 +152,7 @@ class SchedulerRuntime:
             self.scheduler.add_job(tick, trigger, id=JOB_ID)
         elif job.trigger.interval != trigger.interval:  # the interval was reconfigured
             self.scheduler.reschedule_job(JOB_ID, trigger=trigger)
-        self.tick()  # catch up at once: nudges missed while no leader ran
+        await asyncio.to_thread(self.tick)  # catch up at once: what was missed while no leader ran
         self.announce("scheduler: leader")
 
     def _stop(self) -> None:
