@@ -6,11 +6,14 @@ import shutil
 import threading
 from pathlib import Path
 
+from sqlalchemy import select
+
 import bot.runtime.reload
 from bot.app import build_engine
 from bot.config import Settings
 from bot.knowledge.loader import load_knowledge
 from bot.replies import Incoming
+from bot.storage.models import OutboxMessage
 from bot.web import Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,3 +94,21 @@ def test_a_reload_trains_before_the_swap_while_the_last_good_knowledge_answers(
     release.set()
     reload.join()
     assert server.engine.knowledge.version != before
+
+
+def test_a_reload_without_a_served_org_is_refused_and_admins_are_told_once(tmp_path):
+    server, knowledge_dir = server_on_a_copy(tmp_path)
+    before = server.engine.knowledge.version
+    shutil.rmtree(knowledge_dir / "orgs" / RM)
+    assert not server.reload()
+    assert not server.reload()  # SIGHUP again: the same problem, nothing new to say
+    assert server.engine.knowledge.version == before  # the last good version still serves
+    assert RM in server.reloader.last_error
+    assert say(server, "nurse@rm.example.org", "hvad er lix")[-1].entry == "language.lix"
+    with server.engine.desk.sessions() as session:
+        told = list(
+            session.scalars(
+                select(OutboxMessage.recipient).where(OutboxMessage.key.like("reload-failed:%"))
+            )
+        )
+    assert sorted(told) == sorted(server.engine.knowledge.org(RM).directory.admins())

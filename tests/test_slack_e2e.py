@@ -8,8 +8,10 @@ import json
 import urllib.parse
 
 from server_stack import RM, Stack, blocks_of, button, run, slack_people
+from sqlalchemy import func, select
 
 from bot.replies import Incoming
+from bot.storage.models import AnswerRecord, Turn
 
 
 def test_question_in_a_slack_dm_is_answered_with_blocks(knowledge, db_url):
@@ -236,6 +238,9 @@ def test_app_home_shows_a_leaders_goals(knowledge, db_url):
                 else json.loads(published["view"])
             )
             assert "Kommunikationsmål for" in json.dumps(view, ensure_ascii=False)
+            with stack.server.engine.desk.sessions() as session:  # not a question asked
+                assert session.scalar(select(func.count()).select_from(AnswerRecord)) == 0
+                assert session.scalar(select(func.count()).select_from(Turn)) == 0
 
     run(scenario())
 

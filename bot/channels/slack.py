@@ -16,12 +16,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.internals import parse_body
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels import actions
+from bot.channels.slack_shapes import well_formed
 from bot.config import Settings
 from bot.engine import Engine
 from bot.replies import Action, Incoming, Reply
@@ -100,12 +102,16 @@ class SlackChannel:
     async def handle(self, request):
         """aiohttp handler for POST /slack/events. The signature is checked on the raw
         bytes before anything parses them: an unsigned or malformed request gets 401."""
-        if not self._signed(await request.read(), request.headers):
+        raw = await request.read()
+        if not self._signed(raw, request.headers):
             return web.Response(status=401, text="invalid request signature")
         try:
-            bolt_request = await to_bolt_request(request)  # parses the body
-        except ValueError:
+            body = parse_body(raw.decode("utf-8"), request.headers.get("Content-Type"))
+        except ValueError:  # incl. bytes that are not UTF-8
             return web.Response(status=400, text="malformed request body")
+        if not well_formed(body):
+            return web.Response(status=400, text="not a request Slack sends")
+        bolt_request = await to_bolt_request(request)
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
