@@ -22,7 +22,7 @@ from bot.handlers import (
     requests,
     tickets,
 )
-from bot.handlers.turn import Turn
+from bot.handlers.turn import Services, Turn
 from bot.knowledge.loader import Knowledge
 from bot.privacy import personal_numbers
 from bot.reminders.nudges import Reminders
@@ -38,13 +38,13 @@ from bot.writing.check import MAX_CHARS, WritingCheck
 log = logging.getLogger("kombot.engine")
 
 IntentHandler = Callable[[Turn, str, float], list[Reply]]
-INTENT_HANDLERS: dict[str, IntentHandler] = {
-    "crisis": crisis.handle,
-    "route_request": requests.on_intent,
-    "contact": contact.on_intent,
-    "tickets": tickets.on_intent,
-    "goals": goals.on_intent,
-    "plain_language": plain_language.on_intent,
+INTENT_HANDLERS: dict[str, IntentHandler] = {  # each module declares the intents it takes
+    **crisis.INTENTS,
+    **requests.INTENTS,
+    **contact.INTENTS,
+    **tickets.INTENTS,
+    **goals.INTENTS,
+    **plain_language.INTENTS,
 }
 
 
@@ -64,6 +64,9 @@ class Engine:
         self.records = records
         self.understanding = Understanding(knowledge, model_cache)
         self.writing = WritingCheck(knowledge.glossaries)
+        self.services = Services(
+            knowledge, desk, self.understanding, reminders, self.writing, records
+        )
         self.max_message_chars = max_message_chars
         self.reload: Callable[[Turn], Reply] | None = None  # set by the server
 
@@ -88,19 +91,7 @@ class Engine:
             if incoming.action and incoming.action.lang
             else (detected.lang if detected else prefer)
         )
-        turn = Turn(
-            self.knowledge,
-            org,
-            lang,
-            text,
-            incoming,
-            self.desk,
-            self.understanding,
-            message_id,
-            self.reminders,
-            self.writing,
-            self.records,
-        )
+        turn = Turn(self.services, org, lang, text, incoming, message_id)
         replies: list[Reply] = []
         if findings:
             kinds = ", ".join(dict.fromkeys(f"[{f.label}]" for f in findings))

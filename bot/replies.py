@@ -6,19 +6,36 @@ becomes a button whose press comes back as an `Action` on the next `Incoming`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from bot.languages import Lang
 
 ReplyKind = Literal["answer", "suggestions", "fallback", "intent", "notice"]
 
 
+class UnreadableAction(ValueError):
+    """A button whose arguments are not what its handler needs (an old or forged one)."""
+
+
 @dataclass(frozen=True)
 class Action:
-    name: str  # entry | feedback | reason | adviser | none_of_these
-    value: str = ""
+    """A button press: which handler (`name`, see each handler module's ACTIONS) and its
+    named arguments, e.g. Action("claim", {"ticket": "RM-2026-0001"}, "da")."""
+
+    name: str
+    args: Mapping[str, str] = field(default_factory=dict)
     lang: Lang | None = None
+
+    def arg(self, key: str) -> str:
+        value = self.args.get(key)
+        if not isinstance(value, str):
+            raise UnreadableAction(f"{self.name} without {key}")
+        return value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "args": dict(self.args), "lang": self.lang}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.app import build_engine
+from bot.channels import actions
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.engine import Engine
@@ -83,7 +84,7 @@ class ChatBot:
         """Press a button of a notification the outbox delivered to this person."""
         for choice in payload["choices"]:
             if choice["label"] == label:
-                return self.act(Action(**choice["action"]))
+                return self.act(actions.from_stored(choice["action"]))
         raise AssertionError(f"no button {label!r} in {payload['choices']}")
 
     @property
@@ -207,6 +208,8 @@ class World:
 
 
 @pytest.fixture
-def world(knowledge, db_url) -> World:
+def world(knowledge, db_url) -> Iterator[World]:
     # Tuesday 24 November 2026, 10:00 in Denmark; ISO week 48 (even)
-    return World(knowledge, db_url, dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC))
+    world = World(knowledge, db_url, dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC))
+    yield world
+    world.desk.sessions.engine.dispose()  # PostgreSQL has few connections

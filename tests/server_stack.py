@@ -61,6 +61,7 @@ class Stack:
     async def __aexit__(self, *exc):
         await self.http.close()
         await self.runner.cleanup()
+        self.server.engine.desk.sessions.engine.dispose()  # PostgreSQL has few connections
         await self.slack_api.stop()
         await self.connector.stop()
 

@@ -55,7 +55,7 @@ def test_related_button_opens_the_related_entry(bot):
     related = next(c for c in first.choices if c.action.name == "entry")
     [reply] = bot.press(related.label)
     assert reply.kind == "answer"
-    assert reply.entry == related.action.value
+    assert reply.entry == related.action.args["entry"]
 
 
 def test_not_helpful_asks_for_a_reason_then_thanks(bot):

@@ -155,14 +155,14 @@ def test_resolving_someone_elses_ticket_and_claiming_a_resolved_one(world):
 
 def test_unknown_ticket_id_is_a_clear_message(world):
     adviser = world.person(directory(world).admins()[0])
-    adviser.act(routing_action("claim", "RM-2026-9999"))
+    adviser.act(routing_action("claim", {"ticket": "RM-2026-9999"}))
     assert adviser.text == "Jeg kan ikke finde sagen RM-2026-9999."
 
 
-def routing_action(name, value):
+def routing_action(name, args):
     from bot.replies import Action
 
-    return Action(name, value, "da")
+    return Action(name, args, "da")
 
 
 def test_reassign_goes_to_the_new_person_and_the_requester_is_told(world):
@@ -172,7 +172,7 @@ def test_reassign_goes_to_the_new_person_and_the_requester_is_told(world):
     adviser.click(payload, "Send videre")
     target = next(c for c in adviser.last[0].choices)
     adviser.act(target.action)
-    new_email = target.action.value.split(":", 1)[1]
+    new_email = target.action.args["to"]
     assert world.desk.tickets()[0].assignee == new_email
     delivered = world.deliver()
     assert {r for r, _ in delivered} == {new_email, EMPLOYEE}
@@ -182,7 +182,9 @@ def test_reassign_to_someone_not_in_the_directory_changes_nothing(world):
     file_leaflet(world)
     adviser_email, _ = world.deliver()[0]
     adviser = world.person(adviser_email)
-    adviser.act(routing_action("reassign_to", "RM-2026-0001:ghost@rm.example.org"))
+    adviser.act(
+        routing_action("reassign_to", {"ticket": "RM-2026-0001", "to": "ghost@rm.example.org"})
+    )
     assert "ghost@rm.example.org findes ikke i kontaktlisten" in adviser.text
     assert world.desk.tickets()[0].assignee is None
 

@@ -18,19 +18,19 @@ def answer(turn: Turn, entry: Entry, confidence: float) -> Reply:
     choices = [
         Choice(
             turn.msg("helpful"),
-            Action("feedback", f"helpful:{entry.id}:{turn.message_id}", turn.lang),
+            Action("feedback", _rated("helpful", entry, turn), turn.lang),
         ),
         Choice(
             turn.msg("not_helpful"),
-            Action("feedback", f"not_helpful:{entry.id}:{turn.message_id}", turn.lang),
+            Action("feedback", _rated("not_helpful", entry, turn), turn.lang),
         ),
-        Choice(turn.msg("ask_adviser"), Action("adviser", entry.id, turn.lang)),
+        Choice(turn.msg("ask_adviser"), Action("adviser", {"entry": entry.id}, turn.lang)),
     ]
     for related_id in entry.related[:MAX_RELATED]:
         related = turn.entry(related_id)
         if related is not None:
             label = f"{turn.msg('related')}: {turn.title(related)}"
-            choices.append(Choice(label, Action("entry", related_id, turn.lang)))
+            choices.append(Choice(label, Action("entry", {"entry": related_id}, turn.lang)))
     return Reply(
         kind="answer",
         text=text,
@@ -48,10 +48,11 @@ def suggestions(turn: Turn, entry_ids: list[str], confidence: float) -> Reply:
     for entry_id in entry_ids:
         entry = turn.entry(entry_id)
         if entry is not None:
-            choices.append(Choice(turn.title(entry), Action("entry", entry_id, turn.lang)))
-    choices.append(
-        Choice(turn.msg("none_of_these"), Action("none_of_these", turn.message_id, turn.lang))
-    )
+            choices.append(
+                Choice(turn.title(entry), Action("entry", {"entry": entry_id}, turn.lang))
+            )
+    none = Action("none_of_these", {"message": turn.message_id}, turn.lang)
+    choices.append(Choice(turn.msg("none_of_these"), none))
     return Reply(
         kind="suggestions",
         text=turn.msg("did_you_mean"),
@@ -74,5 +75,20 @@ def fallback(turn: Turn, confidence: float, out_of_scope: bool = False) -> Reply
         text=text,
         language=turn.lang,
         confidence=confidence,
-        choices=[Choice(turn.msg("ask_adviser"), Action("adviser", "", turn.lang))],
+        choices=[Choice(turn.msg("ask_adviser"), Action("adviser", {}, turn.lang))],
     )
+
+
+def _rated(verdict: str, entry: Entry, turn: Turn) -> dict[str, str]:
+    return {"verdict": verdict, "entry": entry.id, "message": turn.message_id}
+
+
+def on_entry(turn: Turn, action: Action) -> list[Reply]:
+    """A did-you-mean choice or a related entry: its answer."""
+    entry = turn.entry(action.arg("entry"))
+    if entry is None:
+        return [Reply("notice", turn.msg("unknown_entry"), turn.lang)]
+    return [answer(turn, entry, 1.0)]
+
+
+ACTIONS = {"entry": on_entry}

@@ -47,3 +47,6 @@ def _alert(turn: Turn) -> str:
         minutes=desk.urgent_minutes,
         backup=notices.person_name(org, org.directory.on_duty.backup),
     )
+
+
+INTENTS = {"crisis": handle}

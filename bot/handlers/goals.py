@@ -105,7 +105,7 @@ def _respond(turn: Turn) -> list[Reply]:
             )
         ]
     if _SNOOZE.match(text):
-        return on_action(turn, Action("snooze", str(year), turn.lang))
+        return on_action(turn, Action("snooze", {"year": str(year)}, turn.lang))
     if _ON.match(text):
         turn.reminders.set_preference(turn.org.id, leader.email, opted_out=False)
         return [Reply("notice", turn.msg("opted_in"), turn.lang)]
@@ -138,7 +138,8 @@ def on_action(turn: Turn, action: Action) -> list[Reply]:
     leader = turn.org.directory.leader(turn.user)
     if leader is None:
         return [Reply("notice", turn.msg("not_a_leader"), turn.lang)]
-    year = int(action.value) if action.value.isdigit() else leader.dialogue_meeting.year
+    given = action.args.get("year", "")
+    year = int(given) if given.isdigit() else leader.dialogue_meeting.year
     reminders = turn.reminders
     if action.name == "goals_show":
         reminders.answered(turn.org.id, leader.email, year)
@@ -158,7 +159,9 @@ def on_action(turn: Turn, action: Action) -> list[Reply]:
             "notice",
             turn.msg("opted_out"),
             turn.lang,
-            choices=[Choice(turn.msg("goals_show"), Action("goals_show", str(year), turn.lang))],
+            choices=[
+                Choice(turn.msg("goals_show"), Action("goals_show", {"year": str(year)}, turn.lang))
+            ],
         )
     ]
 
@@ -169,3 +172,8 @@ def _status(words: str) -> str | None:
         if words in names:
             return status
     return None
+
+
+ACTIONS = dict.fromkeys(("goals_show", "snooze", "goals_done", "opt_out"), on_action)
+
+INTENTS = {"goals": on_intent}

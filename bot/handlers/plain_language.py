@@ -71,3 +71,6 @@ def suggestion_text(knowledge: Knowledge, suggestion: dict, lang: Lang) -> str:
 def _clip(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+INTENTS = {"plain_language": on_intent}

@@ -47,7 +47,7 @@ def start(
         turn.lang,
     )
     if route is None or area is None:  # asked once, remembered, carried on the ticket
-        reply = ask_area(turn, f"draft:{turn.message_id}")
+        reply = ask_area(turn, "draft_area", turn.message_id)
     else:
         reply = preview(turn, turn.message_id, route, subject[:SUBJECT_CHARS])
     reply.kind, reply.intent, reply.confidence = (
@@ -56,9 +56,10 @@ def start(
     return [reply]
 
 
-def ask_area(turn: Turn, purpose: str) -> Reply:
+def ask_area(turn: Turn, then: str, draft: str = "") -> Reply:
+    """Which area the asker works in; the choice goes to the action `then`."""
     choices = [
-        Choice(turn.local(area.name), Action("area", f"{purpose}:{area.id}", turn.lang))
+        Choice(turn.local(area.name), Action(then, {"area": area.id, "draft": draft}, turn.lang))
         for area in turn.org.directory.areas
     ]
     return Reply("notice", turn.msg("which_area"), turn.lang, choices=choices)
@@ -68,8 +69,8 @@ def preview(turn: Turn, draft_id: str, route: Route, subject: str) -> Reply:
     name = notices.route_name(turn.org, route, turn.lang)
     reason = notices.reason_text(turn.knowledge, turn.org, route, turn.lang)
     choices = [
-        Choice(turn.msg("send"), Action("confirm", draft_id, turn.lang)),
-        Choice(turn.msg("cancel"), Action("drop", draft_id, turn.lang)),
+        Choice(turn.msg("send"), Action("confirm", {"draft": draft_id}, turn.lang)),
+        Choice(turn.msg("cancel"), Action("drop", {"draft": draft_id}, turn.lang)),
     ]
     return Reply(
         "notice",
@@ -79,10 +80,12 @@ def preview(turn: Turn, draft_id: str, route: Route, subject: str) -> Reply:
     )
 
 
-def on_area_for_draft(turn: Turn, draft_id: str, area_id: str) -> list[Reply]:
+def on_area(turn: Turn, action: Action) -> list[Reply]:
+    draft_id, area_id = action.arg("draft"), action.arg("area")
     draft = turn.desk.intake.draft(draft_id)
-    if draft is None or draft.requester != turn.user:
+    if draft is None or draft.requester != turn.user or turn.org.directory.area(area_id) is None:
         return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
+    turn.desk.intake.remember_area(turn.org.id, turn.user, area_id)
     route = routing.route(
         turn.org.directory,
         crisis=False,
@@ -94,8 +97,8 @@ def on_area_for_draft(turn: Turn, draft_id: str, area_id: str) -> list[Reply]:
     return [preview(turn, draft_id, route, draft.subject)]
 
 
-def on_confirm(turn: Turn, draft_id: str) -> list[Reply]:
-    draft = turn.desk.intake.draft(draft_id)
+def on_confirm(turn: Turn, action: Action) -> list[Reply]:
+    draft = turn.desk.intake.draft(action.arg("draft"))
     if draft is None or draft.requester != turn.user or not draft.route:
         return [Reply("notice", turn.msg("draft_missing"), turn.lang)]
     route = Route.from_dict(draft.route)
@@ -106,8 +109,17 @@ def on_confirm(turn: Turn, draft_id: str) -> list[Reply]:
     return [Reply("notice", turn.msg("ticket_filed", ticket=ticket.human_id, name=name), turn.lang)]
 
 
-def on_drop(turn: Turn, draft_id: str) -> list[Reply]:
-    draft = turn.desk.intake.draft(draft_id)
+def on_drop(turn: Turn, action: Action) -> list[Reply]:
+    draft = turn.desk.intake.draft(action.arg("draft"))
     if draft is not None and draft.requester == turn.user:
-        turn.desk.intake.drop_draft(draft_id)
+        turn.desk.intake.drop_draft(draft.id)
     return [Reply("notice", turn.msg("draft_cancelled"), turn.lang)]
+
+
+def on_adviser(turn: Turn, action: Action) -> list[Reply]:
+    return ask_adviser(turn, action.args.get("entry", ""))
+
+
+ACTIONS = {"adviser": on_adviser, "draft_area": on_area, "confirm": on_confirm, "drop": on_drop}
+
+INTENTS = {"route_request": on_intent}

@@ -19,14 +19,17 @@ def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
         lines += [_line(turn, t) for t in mine]
         choices += [
             Choice(
-                f"{turn.msg('cancel')} {t.human_id}", Action("cancel_ticket", t.human_id, turn.lang)
+                f"{turn.msg('cancel')} {t.human_id}",
+                Action("cancel_ticket", {"ticket": t.human_id}, turn.lang),
             )
             for t in mine
         ]
     if queue:
         lines.append(turn.msg("my_queue"))
         lines += [_line(turn, t) for t in queue]
-        choices += [Choice(t.human_id, Action("show", t.human_id, turn.lang)) for t in queue]
+        choices += [
+            Choice(t.human_id, Action("show", {"ticket": t.human_id}, turn.lang)) for t in queue
+        ]
     text = "\n".join(lines) if lines else turn.msg("no_tickets")
     return [
         Reply("intent", text, turn.lang, intent=intent_id, confidence=confidence, choices=choices)
@@ -41,32 +44,46 @@ def _line(turn: Turn, ticket: Ticket) -> str:
     )
 
 
-def on_action(turn: Turn, action: Action) -> list[Reply]:
-    desk, org = turn.desk, turn.org
-    if action.name == "show":
-        outcome = desk.show(org, action.value, turn.user)
-        if not outcome.ok:
-            return [_said(turn, outcome.key, outcome.values, action.value)]
-        ticket = outcome.ticket
-        text = "\n".join([_line(turn, ticket), ticket.body or ticket.subject])
-        choices = (
-            [
-                Choice(turn.msg(name), Action(name, ticket.human_id, turn.lang))
-                for name in ADVISER_ACTIONS
-            ]
-            if ticket.state in ("open", "claimed")
-            else []
-        )
-        return [Reply("notice", text, turn.lang, choices=choices)]
-    if action.name == "reassign":
-        return [_choose_assignee(turn, action.value)]
-    if action.name == "reassign_to":
-        human_id, _, email = action.value.partition(":")
-        outcome = desk.reassign(org, human_id, turn.user, email)
+def show(turn: Turn, action: Action) -> list[Reply]:
+    human_id = action.arg("ticket")
+    outcome = turn.desk.show(turn.org, human_id, turn.user)
+    if not outcome.ok:
         return [_said(turn, outcome.key, outcome.values, human_id)]
-    verb = {"claim": desk.claim, "resolve": desk.resolve, "cancel_ticket": desk.cancel}
-    outcome = verb[action.name](org, action.value, turn.user)
-    return [_said(turn, outcome.key, outcome.values, action.value)]
+    ticket = outcome.ticket
+    text = "\n".join([_line(turn, ticket), ticket.body or ticket.subject])
+    choices = (
+        [
+            Choice(turn.msg(name), Action(name, {"ticket": ticket.human_id}, turn.lang))
+            for name in ADVISER_ACTIONS
+        ]
+        if ticket.state in ("open", "claimed")
+        else []
+    )
+    return [Reply("notice", text, turn.lang, choices=choices)]
+
+
+def reassign(turn: Turn, action: Action) -> list[Reply]:
+    return [_choose_assignee(turn, action.arg("ticket"))]
+
+
+def reassign_to(turn: Turn, action: Action) -> list[Reply]:
+    human_id = action.arg("ticket")
+    outcome = turn.desk.reassign(turn.org, human_id, turn.user, action.arg("to"))
+    return [_said(turn, outcome.key, outcome.values, human_id)]
+
+
+def _change(verb: str):
+    def change(turn: Turn, action: Action) -> list[Reply]:
+        human_id = action.arg("ticket")
+        outcome = getattr(turn.desk, verb)(turn.org, human_id, turn.user)
+        return [_said(turn, outcome.key, outcome.values, human_id)]
+
+    return change
+
+
+def mine(turn: Turn, action: Action) -> list[Reply]:
+    """Slack App Home: not a question, never recorded as one."""
+    return on_intent(turn, "tickets", 1.0)
 
 
 def _said(turn: Turn, key: str, values: dict, human_id: str) -> Reply:
@@ -84,7 +101,7 @@ def _choose_assignee(turn: Turn, human_id: str) -> Reply:
     choices = [
         Choice(
             notices.person_name(turn.org, email),
-            Action("reassign_to", f"{human_id}:{email}", turn.lang),
+            Action("reassign_to", {"ticket": human_id, "to": email}, turn.lang),
         )
         for email in advisers
         if email != turn.user
@@ -92,3 +109,16 @@ def _choose_assignee(turn: Turn, human_id: str) -> Reply:
     return Reply(
         "notice", turn.msg("reassign_to_whom", ticket=human_id), turn.lang, choices=choices
     )
+
+
+ACTIONS = {
+    "my_tickets": mine,
+    "show": show,
+    "reassign": reassign,
+    "reassign_to": reassign_to,
+    "claim": _change("claim"),
+    "resolve": _change("resolve"),
+    "cancel_ticket": _change("cancel"),
+}
+
+INTENTS = {"tickets": on_intent}

@@ -1,4 +1,5 @@
-"""What a handler gets: the knowledge of the asker's org, the asker's language, the text."""
+"""What a handler gets: the request (who, which org, in what language, the text) and the
+services it may use, built once per knowledge version."""
 
 from __future__ import annotations
 
@@ -17,22 +18,51 @@ from bot.writing.check import WritingCheck
 
 
 @dataclass(frozen=True)
-class Turn:
+class Services:
     knowledge: Knowledge
-    org: OrgKnowledge
-    lang: Lang  # the language of the question (or of the button pressed)
-    text: str  # already redacted by the confidentiality guard
-    incoming: Incoming
     desk: Desk
     understanding: Understanding
-    message_id: str  # the channel's id for this message, or one made up for it
     reminders: Reminders
     writing: WritingCheck
     records: Records
 
+
+@dataclass(frozen=True)
+class Turn:
+    services: Services
+    org: OrgKnowledge
+    lang: Lang  # the language of the question (or of the button pressed)
+    text: str  # already redacted by the confidentiality guard
+    incoming: Incoming
+    message_id: str  # the channel's id for this message, or one made up for it
+
     @property
     def user(self) -> str:
         return self.incoming.user
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.services.knowledge
+
+    @property
+    def desk(self) -> Desk:
+        return self.services.desk
+
+    @property
+    def understanding(self) -> Understanding:
+        return self.services.understanding
+
+    @property
+    def reminders(self) -> Reminders:
+        return self.services.reminders
+
+    @property
+    def writing(self) -> WritingCheck:
+        return self.services.writing
+
+    @property
+    def records(self) -> Records:
+        return self.services.records
 
     @property
     def department(self) -> str:

@@ -21,6 +21,7 @@ from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
 from bot.reminders import calendar
 from bot.reminders.goals import GoalRegister
+from bot.replies import Action
 from bot.storage.db import Sessions
 from bot.storage.models import Goal, LeaderPreference, Nudge, OutboxMessage
 from bot.storage.outbox import enqueue_many
@@ -155,7 +156,7 @@ class Reminders:
         choices = [
             {
                 "label": self.knowledge.message(name, lang),
-                "action": {"name": name, "value": str(nudge.year), "lang": lang},
+                "action": Action(name, {"year": str(nudge.year)}, lang).as_dict(),
             }
             for name in NUDGE_ACTIONS
         ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
+from bot.replies import Action
 from bot.storage.models import Ticket, TicketEvent
 from bot.storage.outbox import enqueue
 from bot.tickets.routing import Route
@@ -82,7 +83,7 @@ def notify(
         [
             {
                 "label": knowledge.message(name, lang),
-                "action": {"name": name, "value": ticket.human_id, "lang": lang},
+                "action": Action(name, {"ticket": ticket.human_id}, lang).as_dict(),
             }
             for name in ADVISER_BUTTONS
         ]
