@@ -1,12 +1,18 @@
-"""Benchmark: signed Slack events and Bot Framework activities at a fixed rate against
-`kombot serve` on loopback, beside bare slack-bolt and botbuilder apps answering the same
-requests in the same run. Reports p50/p99 response (ack) latency, errors and server RSS.
+"""Benchmark: signed Slack events (then Bot Framework activities) at a fixed rate against
+`kombot serve` on loopback, alternating with a bare slack-bolt/botbuilder app answering the
+same requests, on SQLite and on PostgreSQL.
 
-    python bench/http_load.py [--rate 200] [--seconds 30]
+    python bench/http_load.py [--rate 200] [--seconds 60] [--databases sqlite,postgresql]
+
+For each run it reports the ack latency (HTTP response), the reply latency (event sent →
+chat.postMessage or the connector call arriving at the stand-in), errors, replies missing,
+the rate replies came out at (inbox throughput), and the RSS of the acking process and of
+each worker after the run. A ramp finds the highest rate at which the reply p99 stays
+under 1 s. Teams is measured after the Slack backlog has drained.
 
 Everything runs on 127.0.0.1: the servers as subprocesses, the load and the stand-ins for
-the Slack Web API and the Bot Framework connector in this process. Results:
-bench/results/http_load.json.
+the Slack Web API and the Bot Framework connector in this process.
+Results: bench/results/http_load.json.
 """
 
 from __future__ import annotations
@@ -23,14 +29,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
+POSTGRES = os.environ.get(
+    "KOMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 QUESTIONS = [
     "må jeg udtale mig til pressen om min afdeling",
     "hvad er en god lix",
@@ -42,7 +53,7 @@ QUESTIONS = [
 ]
 
 BARE_APP = """
-import asyncio, os, sys
+import os, sys
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.adapter.aiohttp import to_bolt_request, to_aiohttp_response
@@ -78,9 +89,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def stand_ins() -> tuple[web.AppRunner, str]:
-    async def slack_api(request: web.Request) -> web.Response:
-        await request.read()
+class StandIns:
+    """The Slack Web API and the Bot Framework connector; note when each reply arrives,
+    by the conversation it goes to (one per request)."""
+
+    def __init__(self):
+        self.arrived: dict[str, float] = {}
+        self.url = ""
+
+    async def start(self) -> web.AppRunner:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self.slack_api)
+        app.router.add_route("*", "/v3/conversations/{conversation}/{tail:.*}", self.connector)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        self.url = f"http://127.0.0.1:{port}/"
+        return runner
+
+    async def slack_api(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        if request.match_info["method"] == "chat.postMessage":
+            try:
+                channel = json.loads(raw).get("channel", "")
+            except ValueError:
+                channel = ""
+            self.arrived.setdefault(channel, time.perf_counter())
         return web.json_response(
             {
                 "ok": True,
@@ -93,18 +128,10 @@ async def stand_ins() -> tuple[web.AppRunner, str]:
             }
         )
 
-    async def connector(request: web.Request) -> web.Response:
+    async def connector(self, request: web.Request) -> web.Response:
         await request.read()
+        self.arrived.setdefault(request.match_info["conversation"], time.perf_counter())
         return web.json_response({"id": "x"})
-
-    app = web.Application()
-    app.router.add_post("/api/{method}", slack_api)
-    app.router.add_route("*", "/v3/{tail:.*}", connector)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}/"
 
 
 def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
@@ -114,8 +141,9 @@ def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -126,7 +154,13 @@ def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def slack_request(n: int) -> tuple[bytes, dict]:
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, 15)
+    process.wait(timeout=60)
+
+
+def slack_request(n: int) -> tuple[bytes, dict, str]:
+    channel = f"D{n}"
     body = json.dumps(
         {
             "type": "event_callback",
@@ -135,7 +169,7 @@ def slack_request(n: int) -> tuple[bytes, dict]:
             "event": {
                 "type": "message",
                 "channel_type": "im",
-                "channel": "D1",
+                "channel": channel,
                 "user": f"U{n % 50}",
                 "text": QUESTIONS[n % len(QUESTIONS)],
                 "ts": f"{n}.0001",
@@ -145,14 +179,16 @@ def slack_request(n: int) -> tuple[bytes, dict]:
     ).encode()
     timestamp = str(int(time.time()))
     signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body)
-    return body, {
+    headers = {
         "Content-Type": "application/json",
         "X-Slack-Request-Timestamp": timestamp,
         "X-Slack-Signature": signature,
     }
+    return body, headers, channel
 
 
-def teams_request(n: int, service_url: str) -> tuple[bytes, dict]:
+def teams_request(n: int, service_url: str) -> tuple[bytes, dict, str]:
+    conversation = f"c{n}"
     body = json.dumps(
         {
             "type": "message",
@@ -160,135 +196,210 @@ def teams_request(n: int, service_url: str) -> tuple[bytes, dict]:
             "text": QUESTIONS[n % len(QUESTIONS)],
             "from": {"id": f"29:u{n % 50}", "aadObjectId": f"aad-{n % 50}"},
             "recipient": {"id": "28:bot"},
-            "conversation": {"id": f"c{n % 50}"},
+            "conversation": {"id": conversation},
             "channelId": "msteams",
             "serviceUrl": service_url,
         }
     ).encode()
-    return body, {"Content-Type": "application/json"}
+    return body, {"Content-Type": "application/json"}, conversation
 
 
-async def load(url: str, make, rate: int, seconds: int) -> dict:
-    latencies: list[float] = []
-    errors = 0
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-
-        async def one(n: int) -> None:
-            nonlocal errors
-            body, headers = make(n)
-            started = time.perf_counter()
-            try:
-                async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
-                    if response.status >= 400:
-                        errors += 1
-            except (aiohttp.ClientError, TimeoutError):
-                errors += 1
-            latencies.append((time.perf_counter() - started) * 1000)
-
-        tasks = []
-        begin = time.perf_counter()
-        for n in range(rate * seconds):
-            delay = begin + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n)))
-        await asyncio.gather(*tasks)
-    ordered = sorted(latencies)
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"p50_ms": None, "p99_ms": None}
+    ordered = sorted(values)
     return {
-        "requests": len(latencies),
-        "errors": errors,
         "p50_ms": round(statistics.median(ordered), 2),
         "p99_ms": round(ordered[int(0.99 * (len(ordered) - 1))], 2),
     }
 
 
-def rss_mb(pid: int) -> dict:
-    fields = dict(
-        line.split(":", 1)
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-        if ":" in line
-    )
+async def load(stand_ins: StandIns, url: str, make, first: int, rate: int, seconds: int) -> dict:
+    """Send rate × seconds requests; wait (up to 120 s) for their replies."""
+    acks: list[float] = []
+    sent: dict[str, float] = {}
+    errors = 0
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+
+        async def one(n: int) -> None:
+            nonlocal errors
+            body, headers, conversation = make(n)
+            started = time.perf_counter()
+            sent[conversation] = started
+            try:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    errors += response.status >= 400
+            except (aiohttp.ClientError, TimeoutError):
+                errors += 1
+            acks.append((time.perf_counter() - started) * 1000)
+
+        tasks = []
+        begin = time.perf_counter()
+        for i in range(rate * seconds):
+            delay = begin + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(first + i)))
+        await asyncio.gather(*tasks)
+    deadline = time.perf_counter() + 120
+    while time.perf_counter() < deadline and any(c not in stand_ins.arrived for c in sent):
+        await asyncio.sleep(0.2)
+    replies = [(stand_ins.arrived[c] - t) * 1000 for c, t in sent.items() if c in stand_ins.arrived]
+    last = max((stand_ins.arrived[c] for c in sent if c in stand_ins.arrived), default=begin)
     return {
-        "rss_mb": round(int(fields["VmRSS"].split()[0]) / 1024, 1),
-        "peak_rss_mb": round(int(fields["VmHWM"].split()[0]) / 1024, 1),
+        "requests": len(acks),
+        "errors": errors,
+        "ack": percentiles(acks),
+        "reply": percentiles(replies),
+        "replies_missing": len(sent) - len(replies),
+        "replies_per_second": round(len(replies) / max(last - begin, 1e-9), 1),
     }
 
 
-async def main_async(rate: int, teams_rate: int, seconds: int) -> dict:
-    runner, mock = await stand_ins()
-    kombot_port, bare_port = free_port(), free_port()
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def process_tree(pid: int) -> dict:
+    """RSS of the acking process and of each worker it started."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            workers.append(rss_mb(int(stat.parent.name)))
+    return {"acking_rss_mb": rss_mb(pid), "worker_rss_mb": sorted(workers)}
+
+
+def database(kind: str, folder: str) -> tuple[str, callable]:
+    if kind == "sqlite":
+        return f"sqlite:///{folder}/bench.db", lambda: None
+    name = f"kombot_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname=:n"),
+                {"n": name},
+            )
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
+
+    url = create_engine(POSTGRES).url.set(database=name).render_as_string(hide_password=False)
+    return url, drop
+
+
+async def one_database(kind: str, args, stand_ins: StandIns, counter: list[int]) -> dict:
     folder = tempfile.mkdtemp()
+    url, drop = database(kind, folder)
+    workers = args.workers_sqlite if kind == "sqlite" else args.workers_postgresql
+    kombot_port, bare_port = free_port(), free_port()
     env = {
         "KOMBOT_SLACK_BOT_TOKEN": "xoxb-bench",
         "KOMBOT_SLACK_SIGNING_SECRET": SECRET,
-        "KOMBOT_SLACK_API_URL": mock + "api/",
+        "KOMBOT_SLACK_API_URL": stand_ins.url + "api/",
         "KOMBOT_TEAMS_ALLOW_NO_AUTH": "1",
-        "KOMBOT_DATABASE_URL": f"sqlite:///{folder}/bench.db",
+        "KOMBOT_DATABASE_URL": url,
     }
+    serve = ["serve", "--port", str(kombot_port), "--workers", str(workers)]
     kombot = start(
-        [
-            sys.executable,
-            "-c",
-            "from bot.cli import main; main()",
-            "serve",
-            "--port",
-            str(kombot_port),
-        ],
-        env,
-        kombot_port,
+        [sys.executable, "-c", "from bot.cli import main; main()", *serve], env, kombot_port
     )
     bare = start(
         [sys.executable, "-c", BARE_APP, str(bare_port)],
-        {"SLACK_API": mock + "api/", "SECRET": SECRET},
+        {"SLACK_API": stand_ins.url + "api/", "SECRET": SECRET},
         bare_port,
     )
-    results = {}
+    ports = {"kombot": kombot_port, "bare": bare_port}
+    result: dict = {"workers": workers}
+
+    async def run(name: str, make, rate: int, seconds: int, path: str) -> dict:
+        first = counter[0]
+        counter[0] += rate * seconds
+        print(f"{kind}: {path} → {name} at {rate}/s for {seconds} s…", file=sys.stderr)
+        url = f"http://127.0.0.1:{ports[name]}{path}"
+        return await load(stand_ins, url, make, first, rate, seconds)
+
     try:
-        for name, port in (("kombot", kombot_port), ("bare", bare_port)):
-            print(f"Slack → {name}…", file=sys.stderr)
-            results[f"slack_{name}"] = await load(
-                f"http://127.0.0.1:{port}/slack/events", slack_request, rate, seconds
+        for round_ in range(args.rounds):
+            order = ("kombot", "bare") if round_ % 2 == 0 else ("bare", "kombot")
+            for name in order:
+                result.setdefault(f"slack_{name}", []).append(
+                    await run(name, slack_request, args.rate, args.seconds, "/slack/events")
+                )
+        result["after_slack"] = process_tree(kombot.pid)
+        result["ramp"] = [
+            {
+                "rate": rate,
+                **(await run("kombot", slack_request, rate, args.ramp_seconds, "/slack/events")),
+            }
+            for rate in args.ramp
+        ]
+        under = [r["rate"] for r in result["ramp"] if (r["reply"]["p99_ms"] or 1e9) < 1000]
+        result["highest_rate_reply_p99_under_1s"] = max(under, default=None)
+        for name in ("kombot", "bare"):  # only now: the Slack backlog has drained
+            result[f"teams_{name}"] = await run(
+                name,
+                lambda n: teams_request(n, stand_ins.url),
+                args.teams_rate,
+                args.teams_seconds,
+                "/api/messages",
             )
-            print(f"Teams → {name}…", file=sys.stderr)
-            results[f"teams_{name}"] = await load(
-                f"http://127.0.0.1:{port}/api/messages",
-                lambda n, port=port: teams_request(n + 10_000_000 * port, mock),
-                teams_rate,
-                seconds,
-            )
-        results["kombot_server"] = rss_mb(kombot.pid)
+        result["after_all"] = process_tree(kombot.pid)
     finally:
-        for process in (kombot, bare):
-            process.terminate()
-            process.wait(timeout=30)
+        stop(kombot)
+        stop(bare)
+        drop()
+    kombot_p99 = max(r["ack"]["p99_ms"] for r in result["slack_kombot"])
+    bare_p99 = max(r["ack"]["p99_ms"] for r in result["slack_bare"])
+    result["slack_ack_p99_ratio"] = round(kombot_p99 / bare_p99, 2)
+    result["slack_ack_p99_extra_ms"] = round(kombot_p99 - bare_p99, 2)
+    return result
+
+
+async def main_async(args) -> dict:
+    stand_ins = StandIns()
+    runner = await stand_ins.start()
+    counter = [0]
+    try:
+        return {kind: await one_database(kind, args, stand_ins, counter) for kind in args.databases}
+    finally:
         await runner.cleanup()
-    for channel in ("slack", "teams"):
-        results[f"{channel}_p99_ratio"] = round(
-            results[f"{channel}_kombot"]["p99_ms"] / results[f"{channel}_bare"]["p99_ms"], 2
-        )
-    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=int, default=200, help="requests per second")
-    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--rate", type=int, default=200, help="Slack events per second")
+    parser.add_argument("--seconds", type=int, default=60, help="each Slack run lasts")
+    parser.add_argument("--rounds", type=int, default=1, help="kombot/bare alternations")
     parser.add_argument(
-        "--teams-rate",
-        type=int,
-        default=20,
-        help="Teams activities per second (botbuilder answers inline)",
+        "--ramp", type=lambda s: [int(x) for x in s.split(",")], default=[300, 400, 600]
+    )
+    parser.add_argument("--ramp-seconds", type=int, default=20)
+    parser.add_argument("--teams-rate", type=int, default=20)
+    parser.add_argument("--teams-seconds", type=int, default=30)
+    parser.add_argument("--workers-sqlite", type=int, default=1)
+    parser.add_argument("--workers-postgresql", type=int, default=2)
+    parser.add_argument(
+        "--databases", type=lambda s: s.split(","), default=["sqlite", "postgresql"]
     )
     args = parser.parse_args()
     results = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()} {platform.python_version()}",
+        "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
         "rate_per_second": args.rate,
         "seconds": args.seconds,
         "teams_rate_per_second": args.teams_rate,
-        **asyncio.run(main_async(args.rate, args.teams_rate, args.seconds)),
+        **asyncio.run(main_async(args)),
     }
     out = ROOT / "bench" / "results" / "http_load.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

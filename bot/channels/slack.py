@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -98,6 +99,15 @@ class SlackChannel:
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self._emails: dict[str, str] = {}
         self._register()
+
+    async def open(self) -> None:
+        """One HTTP session for every Web API call (not a new connection per message)."""
+        self.client.session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     async def handle(self, request):
         """aiohttp handler for POST /slack/events. The signature is checked on the raw
@@ -275,7 +285,10 @@ class SlackChannel:
             )
             return
         if to.get("response_url"):
-            response = await AsyncWebhookClient(to["response_url"], timeout=TIMEOUT).send(
+            webhook = AsyncWebhookClient(
+                to["response_url"], timeout=TIMEOUT, session=self.client.session
+            )
+            response = await webhook.send(
                 text=fallback_text(replies),
                 blocks=blocks(replies),
                 response_type="ephemeral" if to.get("ephemeral") else None,

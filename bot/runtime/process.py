@@ -91,6 +91,8 @@ class Runtime:
         return new
 
     async def start(self) -> None:
+        if self.slack is not None:
+            await self.slack.open()
         self.loops = Loops(self.answering, self.delivery)
         self.loops.start()
         self._scheduler_task = asyncio.create_task(self.scheduler.run(self._stop))
@@ -102,5 +104,7 @@ class Runtime:
         if self._scheduler_task is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._scheduler_task, timeout=10)
+        if self.slack is not None:
+            await self.slack.close()
         self.quick.close()
         self.answer_threads.close()
