@@ -330,6 +330,8 @@ async def one_database(kind: str, args, stand_ins: StandIns, counter: list[int])
         return await load(stand_ins, url, make, first, rate, seconds)
 
     try:
+        print(f"{kind}: warming up…", file=sys.stderr)
+        await run("kombot", slack_request, 10, 3, "/slack/events")  # workers ready, models loaded
         for round_ in range(args.rounds):
             order = ("kombot", "bare") if round_ % 2 == 0 else ("bare", "kombot")
             for name in order:
@@ -387,7 +389,7 @@ def main() -> None:
     parser.add_argument("--ramp-seconds", type=int, default=20)
     parser.add_argument("--teams-rate", type=int, default=20)
     parser.add_argument("--teams-seconds", type=int, default=30)
-    parser.add_argument("--workers-sqlite", type=int, default=1)
+    parser.add_argument("--workers-sqlite", type=int, default=0)
     parser.add_argument("--workers-postgresql", type=int, default=2)
     parser.add_argument(
         "--databases", type=lambda s: s.split(","), default=["sqlite", "postgresql"]

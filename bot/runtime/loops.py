@@ -12,7 +12,8 @@ from bot.runtime.answering import Answering
 from bot.runtime.delivery import Delivery
 
 log = logging.getLogger("kombot.loops")
-IDLE = 1.0  # seconds between rounds when there is nothing to do
+IDLE = 1.0  # seconds between outbox rounds (fresh replies go at once, by the fast path)
+INBOX_POLL = 0.05  # seconds between inbox looks when idle: a worker process is not woken
 ERROR_PAUSE = 2.0
 
 
@@ -59,7 +60,7 @@ class Loops:
                 await self._pause(ERROR_PAUSE)
                 continue
             if not taken:
-                await self._pause(IDLE, self.wake)
+                await self._pause(INBOX_POLL, self.wake)
 
     async def _deliver_forever(self) -> None:
         while not self._stop.is_set():

@@ -22,6 +22,7 @@ from bot.runtime.loops import Loops
 from bot.runtime.reload import Reloader
 from bot.runtime.scheduler import SchedulerRuntime
 from bot.runtime.threads import Threads
+from bot.runtime.wakeup import Listener
 from bot.storage.inbox import Inbox
 
 log = logging.getLogger("kombot.runtime")
@@ -69,6 +70,7 @@ class Runtime:
         self.loops: Loops | None = None
         self._stop = asyncio.Event()
         self._scheduler_task: asyncio.Task | None = None
+        self._listener: Listener | None = None
 
     def current_engine(self) -> Engine:
         return self.engine
@@ -95,10 +97,17 @@ class Runtime:
             await self.slack.open()
         self.loops = Loops(self.answering, self.delivery)
         self.loops.start()
+        if self.answering is not None and self.settings.database_url.startswith("postgresql"):
+            self._listener = Listener(
+                self.settings.database_url, asyncio.get_running_loop(), self.loops.wake
+            )
+            self._listener.start()
         self._scheduler_task = asyncio.create_task(self.scheduler.run(self._stop))
 
     async def stop(self) -> None:
         self._stop.set()
+        if self._listener is not None:
+            self._listener.stop()
         if self.loops is not None:
             await self.loops.stop()
         if self._scheduler_task is not None:

@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import Clock
@@ -26,6 +26,7 @@ from bot.storage.outbox import RETRY_BASE, backoff
 log = logging.getLogger("kombot.inbox")
 
 LEASE = dt.timedelta(seconds=30)
+NOTIFY_CHANNEL = "kombot_inbox"  # PostgreSQL: told on every new row (bot.runtime.wakeup)
 MAX_ATTEMPTS = 5
 
 
@@ -88,7 +89,10 @@ class Inbox:
                 .on_conflict_do_nothing(index_elements=["key"])
                 .returning(InboxMessage.id)
             )
-            return inserted.first() is not None
+            new = inserted.first() is not None
+            if new and session.bind.dialect.name == "postgresql":
+                session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # wakes workers elsewhere
+            return new
 
     def claim(self, limit: int) -> list[Item]:
         now = self.clock.now()
