@@ -80,9 +80,9 @@ class Settings(BaseSettings):
         15.0, gt=0, description="one delivery to Slack or Teams gives up (and retries) after"
     )
     worker_threads: int = Field(
-        1,
+        4,
         ge=1,
         le=32,
-        description="threads that compute answers "
-        "in `kombot serve`; more raise throughput and ack latency",
+        description="messages a server or worker process answers at once "
+        "(their database waits overlap)",
     )

@@ -23,6 +23,7 @@ from bot.handlers import (
     tickets,
 )
 from bot.handlers.turn import Services, Turn
+from bot.handlers.typed import typed_action
 from bot.knowledge.loader import Knowledge
 from bot.privacy import personal_numbers
 from bot.reminders.nudges import Reminders
@@ -127,6 +128,8 @@ class Engine:
             return [self.reload(turn)]
         if turn.incoming.action is not None:
             return actions.handle(turn, turn.incoming.action)
+        if (typed := typed_action(turn.text)) is not None:  # a button's label, typed
+            return actions.handle(turn, typed)
         limit = self.max_message_chars
         if self.understanding.pattern_intent(turn.text) == "plain_language":
             limit = max(limit, MAX_CHARS)  # a draft to check may be longer than a question

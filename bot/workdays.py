@@ -34,6 +34,13 @@ def previous_working_day(day: dt.date, country: str) -> dt.date:
     return day
 
 
+def next_working_day(day: dt.date, country: str) -> dt.date:
+    """`day` itself when it is a working day, else the closest working day after it."""
+    while not is_working_day(day, country):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def add_working_days(start: dt.datetime, days: int, country: str) -> dt.datetime:
     """The same time of day, `days` working days later."""
     current = start

@@ -45,9 +45,9 @@ def test_constitution_day_in_norway_moves_the_nudge_to_the_friday_before(knowled
     assert days(org, 2027)["status"] == (dt.date(2027, 5, 14), True)  # 17 May is a Monday
 
 
-def test_weekend_moves_to_friday(knowledge):
+def test_a_step_after_the_meeting_moves_forward_over_the_weekend(knowledge):
     org = with_leader(knowledge, RM, dt.date(2027, 3, 5), "Europe/Copenhagen")  # a Friday
-    assert days(org, 2027)["outcome"] == (dt.date(2027, 3, 5), True)  # +1 = Saturday
+    assert days(org, 2027)["outcome"] == (dt.date(2027, 3, 8), True)  # +1 = Saturday: Monday
 
 
 def test_local_hour_holds_across_the_spring_daylight_saving_change(knowledge):

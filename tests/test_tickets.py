@@ -47,7 +47,7 @@ def test_request_is_routed_to_the_expert_function_with_the_reason(world):
     employee.press(directory(world).areas[0].name["da"])
     patients = directory(world).function("patients")
     assert patients.name["da"] in employee.text
-    assert "tager sig af den slags opgaver" in employee.text
+    assert "fordi det er den slags opgaver, de tager sig af" in employee.text
 
 
 def test_confirmed_request_becomes_a_ticket_and_the_function_is_told(world):

@@ -7,6 +7,7 @@ Play another person with `kombot chat --as EMAIL` on the same database.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from rich.console import Console
@@ -44,24 +45,26 @@ def render(
     return actions
 
 
-def notification(row: OutboxMessage) -> Reply:
-    return actions.payload_reply(row.payload, prefix="🔔 ")
+def notification(engine: Engine, row: OutboxMessage) -> Reply:
+    return actions.payload_reply(engine.desk.as_of_now(row.org, row.payload), prefix="🔔 ")
+
+
+QUIT = {"/quit", "/exit", "quit", "exit", "afslut", "avslut", "avsluta", "avslutt", "farvel"}
 
 
 def chat(
     engine: Engine, org: str, user: str, console: Console, read: Callable[[str], str] = input
 ) -> None:
-    org_name = engine.knowledge.org(org).org.name
-    console.print(
-        Text(
-            f"kombot · {org_name} · you are {user}. Ask a question; type a number "
-            "to press a button; Ctrl-D or /quit to leave.",
-            style="dim",
-        )
+    if read is input and sys.stdin.isatty():
+        import readline  # noqa: F401 - arrow keys, history, and no 4 KB cut on a long paste
+    knowledge = engine.knowledge.org(org)
+    banner = engine.knowledge.message(
+        "console_banner", knowledge.org.language, org=knowledge.org.name, user=user
     )
+    console.print(Text(banner, style="dim"))
     inbox: list[Reply] = []
     worker = OutboxWorker(
-        engine.desk.sessions, lambda row: inbox.append(notification(row)), engine.desk.clock
+        engine.desk.sessions, lambda row: inbox.append(notification(engine, row)), engine.desk.clock
     )
     actions: list[Action] = []
     while True:
@@ -76,7 +79,7 @@ def chat(
             console.print()
             return
         line = line.strip()
-        if line in ("/quit", "/exit"):
+        if line.casefold() in QUIT:
             return
         if line.isdigit() and 1 <= int(line) <= len(actions):
             incoming = Incoming(text="", org=org, user=user, action=actions[int(line) - 1])

@@ -16,7 +16,12 @@ from bot.commands.common import (
     load_or_exit,
 )
 from bot.config import Settings
-from bot.knowledge.report import stale_entries, summary_table, validation_tables
+from bot.knowledge.report import (
+    meetings_on_closed_days,
+    stale_entries,
+    summary_table,
+    validation_tables,
+)
 from bot.understanding.cache import ModelCache
 from bot.understanding.training import cross_validate
 from bot.understanding.understand import Understanding
@@ -42,6 +47,12 @@ def kb_check(
     for org_id, entry_id, owner, review_by in stale_entries(knowledge, today):
         out.print(
             f"past review: {org_id} {entry_id} (owner {owner}, review by {review_by})", markup=False
+        )
+    for org_id, leader, day in meetings_on_closed_days(knowledge):
+        out.print(
+            f"warning: {org_id}: the dialogue meeting of {leader} on {day.isoformat()} is not "
+            "a working day (a weekend or public holiday); is the date right?",
+            markup=False,
         )
     if train:
         understanding = Understanding(knowledge, ModelCache(settings.model_cache_dir))

@@ -26,6 +26,7 @@ class Person(Strict):
     email: str
     name: str
     title: str = ""
+    phone: str = ""  # how to reach them now (the on-duty press officer)
     language: Lang | None = None
     area: str | None = None  # the person's own area, when the directory knows it
     slack_id: str | None = None

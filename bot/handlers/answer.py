@@ -39,8 +39,18 @@ def answer(turn: Turn, entry: Entry, confidence: float) -> Reply:
         confidence=confidence,
         choices=choices,
         title=entry.title.get(lang) or turn.title(entry),
-        source="; ".join(source.name for source in entry.source),
+        source=cited(turn, entry),
     )
+
+
+def cited(turn: Turn, entry: Entry) -> str:
+    """The asker's own organisation's documents and public sources (law) first; another
+    organisation's document after them, named as a common basis, not as this one's policy."""
+    own = turn.org.org.seeds
+    mine = [s.name for s in entry.source if s.seed is None or s.seed in own]
+    common = [s.name for s in entry.source if s.seed is not None and s.seed not in own]
+    parts = mine + ([f"{turn.msg('common_basis')}: {'; '.join(common)}"] if common else [])
+    return "; ".join(parts)
 
 
 def suggestions(turn: Turn, entry_ids: list[str], confidence: float) -> Reply:

@@ -1,52 +1,56 @@
-"""An acute press situation: the first steps from the policy at once, and an urgent ticket
-to the on-duty press officer, who is reached before anyone has to confirm anything."""
+"""An acute press situation: an urgent ticket to this week's on-duty press officer at once
+(nobody has to confirm anything), then one message: who has been paged and how to reach
+them now, and the three things to do while waiting. The press-preparedness answer is a
+button, not a wall of text."""
 
 from __future__ import annotations
 
-from bot.handlers import intent_reply
+from bot.handlers import answer
 from bot.handlers.turn import Turn
-from bot.replies import Reply
-from bot.tickets import notices, routing
+from bot.replies import Action, Choice, Reply
+from bot.tickets import notices
 
-FIRST_STEPS = ("crisis.press_preparedness_group",)
-SUBJECT_CHARS = 300
+PREPAREDNESS = "crisis.press_preparedness_group"
 
 
 def handle(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
-    [reply] = intent_reply.handle(turn, intent_id, confidence)
-    parts = [reply.text]
-    sources = []
-    for entry_id in FIRST_STEPS:
-        entry = turn.entry(entry_id)
-        if entry is not None:
-            parts.append(f"{turn.title(entry)}\n{entry.answer[turn.entry_lang(entry)]}")
-            sources.extend(source.name for source in entry.source)
-    parts.append(_alert(turn))
-    reply.text = "\n\n".join(parts)
-    reply.source = "; ".join(dict.fromkeys(sources)) or None
-    return [reply]
-
-
-def _alert(turn: Turn) -> str:
-    desk, org = turn.desk, turn.org
-    route = routing.route(
-        org.directory,
-        crisis=True,
-        function=None,
-        area=desk.intake.area_of(org, turn.user),
-        today=desk.clock.now().date(),
+    org = turn.org
+    ticket, route = turn.desk.file_crisis(org, turn.user, turn.message_id, turn.text, turn.lang)
+    officer = org.directory.person(route.assignee)
+    name = notices.person_name(org, route.assignee)
+    reach = (
+        turn.msg("crisis_reach_phone", name=name, phone=officer.phone)
+        if officer is not None and officer.phone
+        else turn.msg("crisis_reach_chat", name=name)
     )
-    transcript = desk.intake.transcript(org.id, turn.user, turn.text)
-    ticket, _ = desk.file(
-        org, turn.user, turn.message_id, route, turn.text[:SUBJECT_CHARS], transcript, turn.lang
-    )
-    return turn.msg(
+    alerted = turn.msg(
         "crisis_alerted",
-        name=notices.person_name(org, route.assignee),
+        name=name,
+        role=turn.local(org.directory.on_duty.name),
         ticket=ticket.human_id,
-        minutes=desk.urgent_minutes,
+        reach=reach,
+        minutes=turn.desk.urgent_minutes,
         backup=notices.person_name(org, org.directory.on_duty.backup),
     )
+    meanwhile = turn.knowledge.intents[intent_id].reply[turn.lang]
+    choices, source = [], None
+    preparedness = turn.entry(PREPAREDNESS)
+    if preparedness is not None:
+        choices.append(
+            Choice(turn.title(preparedness), Action("entry", {"entry": PREPAREDNESS}, turn.lang))
+        )
+        source = answer.cited(turn, preparedness) or None
+    return [
+        Reply(
+            "intent",
+            f"{alerted}\n\n{meanwhile}",
+            turn.lang,
+            intent=intent_id,
+            confidence=confidence,
+            choices=choices,
+            source=source,
+        )
+    ]
 
 
 INTENTS = {"crisis": handle}

@@ -16,7 +16,7 @@ _ADD = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _STATUS = re.compile(
-    r"(?:m(?:å|aa|a)l|goal)\s*(?:nr\.?\s*|#)?(?P<number>\d+)\s+(?:til|till|to|som|as)?\s*"
+    r"(?:m(?:å|aa|a)l|goal)\s*(?:nr\.?\s*|#)?(?P<number>\d+)\s+(?:(?:till|til|to|som|as)\s+)?"
     r"(?P<status>[^:;\-–]+?)\s*(?:[:;\-–]\s*(?P<comment>.+))?$",
     re.IGNORECASE | re.DOTALL,
 )

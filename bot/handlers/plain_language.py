@@ -40,7 +40,10 @@ def render(knowledge: Knowledge, result: CheckResult, lang: Lang) -> str:
             lix=round(result.lix),
             band=msg(f"band_{result.band}"),
             scale=msg("lix_scale"),
-            sentences=result.sentences,
+            sentences=msg(
+                "sentences_one" if result.sentences == 1 else "sentences_other",
+                n=result.sentences,
+            ),
             words=result.words,
             long_share=round(100 * result.long_word_share),
         )

@@ -9,47 +9,49 @@ from __future__ import annotations
 from bot.handlers.turn import Turn
 from bot.replies import Action, Choice, Reply
 from bot.tickets import notices, routing
+from bot.tickets.desk import SUBJECT_CHARS
 from bot.tickets.routing import Route
-
-SUBJECT_CHARS = 300
 
 
 def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
     keywords = turn.understanding.function_keywords(turn.org.id, turn.lang)
     terms = set(turn.understanding.analyser.terms(turn.text, turn.lang))
-    return start(turn, turn.text, routing.function_for_text(keywords, terms), intent_id, confidence)
+    function = routing.function_for_text(keywords, terms)
+    return start(turn, turn.text, body(turn, turn.text, None), function, intent_id, confidence)
 
 
 def ask_adviser(turn: Turn, entry_id: str) -> list[Reply]:
+    """After an answer (or none): the ticket carries that question and the bot's answer."""
     entry = turn.entry(entry_id) if entry_id else None
-    last_question = turn.desk.intake.last_question(turn.org.id, turn.user)
-    subject = last_question or (turn.title(entry) if entry else turn.msg("ask_adviser"))
-    return start(turn, subject, entry.expert_function if entry else None, None, 1.0)
+    question, answered = turn.desk.intake.last_exchange(turn.org.id, turn.user)
+    subject = question or (turn.title(entry) if entry else turn.msg("ask_adviser"))
+    function = entry.expert_function if entry else None
+    return start(turn, subject, body(turn, question, answered), function, None, 1.0)
+
+
+def body(turn: Turn, question: str | None, answered: str | None) -> str:
+    lines = [f"{turn.msg('ticket_question')}: {question}"] if question else []
+    if answered:
+        lines.append(f"{turn.msg('ticket_bot_answer')}: {answered}")
+    return "\n".join(lines)
 
 
 def start(
-    turn: Turn, subject: str, function: str | None, intent_id: str | None, confidence: float
+    turn: Turn,
+    subject: str,
+    text: str,
+    function: str | None,
+    intent_id: str | None,
+    confidence: float,
 ) -> list[Reply]:
-    desk, org = turn.desk, turn.org
-    area = desk.intake.area_of(org, turn.user)
-    route = routing.route(
-        org.directory, crisis=False, function=function, area=area, today=desk.clock.now().date()
-    )
-    desk.intake.save_draft(
-        turn.message_id,
-        org.id,
-        turn.user,
-        route,
-        subject[:SUBJECT_CHARS],
-        desk.intake.transcript(
-            org.id, turn.user, turn.text if turn.incoming.action is None else ""
-        ),
-        turn.lang,
+    subject = subject[:SUBJECT_CHARS]
+    route, area = turn.desk.draft_request(
+        turn.org, turn.user, turn.message_id, function, subject, text, turn.lang
     )
     if route is None or area is None:  # asked once, remembered, carried on the ticket
         reply = ask_area(turn, "draft_area", turn.message_id)
     else:
-        reply = preview(turn, turn.message_id, route, subject[:SUBJECT_CHARS])
+        reply = preview(turn, turn.message_id, route, subject)
     reply.kind, reply.intent, reply.confidence = (
         ("intent", intent_id, confidence) if intent_id else ("notice", None, 0.0)
     )

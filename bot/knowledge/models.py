@@ -169,6 +169,7 @@ class Org(Strict):
     language: Lang
     ticket_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")  # tickets are RM-2026-0042
     comms_department: LangText
+    seeds: list[str] = []  # the org's own founding documents (see shared/seeds)
 
 
 class Messages(Strict):

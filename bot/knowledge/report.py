@@ -11,6 +11,7 @@ from rich.table import Table
 from bot.knowledge.loader import Knowledge
 from bot.languages import LANGS
 from bot.understanding.training import CrossValidation
+from bot.workdays import is_working_day
 
 WEAKEST = 8  # entries listed by cross-validated accuracy, weakest first
 
@@ -77,3 +78,14 @@ def validation_tables(org_id: str, validation: CrossValidation) -> list[Table]:
 
 def _shown(label: str) -> str:
     return label.removeprefix("entry:")
+
+
+def meetings_on_closed_days(knowledge: Knowledge) -> list[tuple[str, str, dt.date]]:
+    """Dialogue meetings the directory puts on a weekend or public holiday (org, leader,
+    date): likely a typing error, and the nudges around them move."""
+    return [
+        (org.id, leader.email, leader.dialogue_meeting)
+        for org in knowledge.orgs.values()
+        for leader in org.directory.leaders
+        if not is_working_day(leader.dialogue_meeting, org.org.country)
+    ]

@@ -1,5 +1,7 @@
-"""When each nudge is due: the leader's meeting + the step's offset, moved back to a
-working day of the org's country, at the step's hour in the leader's own timezone."""
+"""When each nudge is due: the leader's meeting + the step's offset, moved to a working
+day of the org's country (back for a step before the meeting, forward for one after it,
+so "the day after the meeting" never comes before it), at the step's hour in the leader's
+own timezone."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.directory.models import Leader
 from bot.knowledge.loader import OrgKnowledge
 from bot.reminders.plans import Step
-from bot.workdays import previous_working_day
+from bot.workdays import next_working_day, previous_working_day
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def occurrences(org: OrgKnowledge, year: int) -> list[Occurrence]:
         zone = ZoneInfo(leader.timezone)
         for step in org.plan.steps:
             wanted = meeting + dt.timedelta(days=step.offset_days)
-            day = previous_working_day(wanted, org.org.country)
+            move = next_working_day if step.offset_days > 0 else previous_working_day
+            day = move(wanted, org.org.country)
             local = dt.datetime.combine(day, dt.time(step.hour), tzinfo=zone)
             found.append(
                 Occurrence(

@@ -54,11 +54,13 @@ class Delivery:
         self.retry_base = retry_base
         self.timeout = timeout
 
-    async def deliver_once(self, ids: list[int] | None = None) -> int:
-        """Claim due rows (or just `ids`) and send them; returns how many were sent."""
+    async def deliver_once(self, claimed: list[int] | None = None) -> int:
+        """Send rows already leased to us (`claimed`: the fast path), or claim the due
+        ones and send those; returns how many were sent."""
         engine = self.engine()
         worker = OutboxWorker(engine.desk.sessions, _unused, engine.desk.clock, self.retry_base)
-        claimed = await self.threads.run(worker.claim, BATCH, None, ids)
+        if claimed is None:
+            claimed = await self.threads.run(worker.claim, BATCH)
         groups: dict[str, list[OutboxMessage]] = defaultdict(list)
         for row in await self.threads.run(worker.rows, claimed):
             groups[destination(row)].append(row)
@@ -85,8 +87,9 @@ class Delivery:
         return sent
 
     async def _send(self, engine: Engine, row: OutboxMessage) -> None:
-        replies = payload_replies(row.payload)
-        to = row.payload.get("to")
+        payload = await self.threads.run(engine.desk.as_of_now, row.org, row.payload)
+        replies = payload_replies(payload)
+        to = payload.get("to")
         if to is not None:  # an answer: back where the question came from
             channel = self.slack if to["platform"] == "slack" else self.teams
             if channel is None:

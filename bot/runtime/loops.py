@@ -40,9 +40,10 @@ class Loops:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=timeout)
 
-    async def deliver_soon(self, ids: list[int]) -> None:
-        """The fast path: send a fresh reply now, without holding up the next answer."""
-        self._keep(asyncio.create_task(self.delivery.deliver_once(ids)))
+    async def deliver_soon(self, claimed: list[int]) -> None:
+        """The fast path: send a fresh reply (leased to us in its own commit) now,
+        without holding up the next answer."""
+        self._keep(asyncio.create_task(self.delivery.deliver_once(claimed)))
 
     def _keep(self, task: asyncio.Task) -> asyncio.Task:
         self._tasks.add(task)

@@ -18,6 +18,7 @@ T = TypeVar("T")
 
 class Threads:
     def __init__(self, name: str, size: int):
+        self.size = size
         self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"kombot-{name}")
 
     async def run(self, fn: Callable[..., T], *args) -> T:

@@ -29,8 +29,18 @@ BACKOFF_CAP = dt.timedelta(minutes=30)
 
 
 def enqueue(
-    session: Session, *, key: str, org: str, recipient: str, payload: dict, now: dt.datetime
+    session: Session,
+    *,
+    key: str,
+    org: str,
+    recipient: str,
+    payload: dict,
+    now: dt.datetime,
+    claimed: bool = False,
 ) -> None:
+    """Queue one message. `claimed`: leased to the caller already, who sends it at once
+    (the fast path) without another transaction to claim it; if that fails or the
+    caller dies, the lease runs out and the delivery loop sends it."""
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(OutboxMessage)
@@ -39,8 +49,9 @@ def enqueue(
             org=org,
             recipient=recipient,
             payload=payload,
-            status="pending",
-            attempts=0,
+            status="sending" if claimed else "pending",
+            attempts=1 if claimed else 0,
+            lease_until=now + LEASE if claimed else None,
             available_at=now,
             created_at=now,
         )
@@ -78,10 +89,8 @@ class OutboxWorker:
         self.clock = clock
         self.retry_base = retry_base
 
-    def claim(
-        self, limit: int, recipient: str | None = None, ids: list[int] | None = None
-    ) -> list[int]:
-        """Lease due rows (of one recipient, or among `ids`) to this worker."""
+    def claim(self, limit: int, recipient: str | None = None) -> list[int]:
+        """Lease due rows (of one recipient, if given) to this worker."""
         now = self.clock.now()
         with self.sessions.begin() as session:
             due = ((OutboxMessage.status == "pending") & (OutboxMessage.available_at <= now)) | (
@@ -90,8 +99,6 @@ class OutboxWorker:
             query = select(OutboxMessage.id).where(due)
             if recipient is not None:
                 query = query.where(OutboxMessage.recipient == recipient)
-            if ids is not None:
-                query = query.where(OutboxMessage.id.in_(ids))
             query = query.order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
             ids = list(session.scalars(query))
             if ids:

@@ -25,6 +25,7 @@ from bot.tickets.intake import Intake
 from bot.tickets.routing import Route
 
 OPEN_STATES = ("open", "claimed")
+SUBJECT_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,44 @@ class Desk:
         self.urgent_minutes = urgent_minutes
         self.normal_working_days = normal_working_days
         self.intake = Intake(sessions, clock)
+
+    # --- before a ticket ---------------------------------------------------------------
+    def draft_request(
+        self,
+        org: OrgKnowledge,
+        requester: str,
+        draft_id: str,
+        function: str | None,
+        subject: str,
+        body: str,
+        lang: Lang,
+    ) -> tuple[Route | None, str | None]:
+        """Keep the request for the asker to confirm; its route and the asker's area (None
+        when the area is still to be asked)."""
+        area = self.intake.area_of(org, requester)
+        route = routing.route(
+            org.directory, crisis=False, function=function, area=area, today=self._today()
+        )
+        self.intake.save_draft(draft_id, org.id, requester, route, subject, body, lang)
+        return route, area
+
+    def file_crisis(
+        self, org: OrgKnowledge, requester: str, source_id: str, text: str, lang: Lang
+    ) -> tuple[Ticket, Route]:
+        """An urgent ticket to this week's on-duty press officer, at once: nobody has to
+        confirm anything first. The ticket carries the message and nothing else."""
+        route = routing.route(
+            org.directory,
+            crisis=True,
+            function=None,
+            area=self.intake.area_of(org, requester),
+            today=self._today(),
+        )
+        ticket, _ = self.file(org, requester, source_id, route, text[:SUBJECT_CHARS], text, lang)
+        return ticket, route
+
+    def _today(self) -> dt.date:
+        return self.clock.now().date()
 
     # --- filing ------------------------------------------------------------------------
     def file(
@@ -182,8 +221,10 @@ class Desk:
             for ticket in due:
                 org = self.knowledge.org(ticket.org)
                 targets = self._escalation_targets(org.directory, ticket)
-                ticket.escalation += 1
                 ticket.due_at = self._due(org, ticket.priority, now)
+                if not targets:  # nobody to tell (no admins): no empty audit entry
+                    continue
+                ticket.escalation += 1
                 self._event(session, ticket, "kombot", "escalated", ", ".join(targets))
                 for target in targets:
                     self._notify(
@@ -208,6 +249,29 @@ class Desk:
         return escalated
 
     # --- reading -------------------------------------------------------------------------
+    def as_of_now(self, org_id: str, payload: dict) -> dict:
+        """A notice about a ticket, as it reads when it is delivered: if the ticket has
+        been claimed, resolved or cancelled since, it says so and has no buttons."""
+        human_id = payload.get("ticket")
+        if not human_id or not payload.get("choices"):
+            return payload
+        with self.sessions() as session:
+            ticket = self._by_human_id(session, org_id, human_id)
+        if ticket is None or ticket.state == "open":
+            return payload
+        lang = payload.get("language", "en")
+        now = self.knowledge.message(
+            "ticket_now", lang, state=self.knowledge.message(f"state_{ticket.state}", lang)
+        )
+        still = ticket.state == "claimed"  # the assignee may still resolve or pass it on
+        return {
+            **payload,
+            "text": f"{payload['text']}\n\n{now}",
+            "choices": (
+                [c for c in payload["choices"] if c["action"]["name"] != "claim"] if still else []
+            ),
+        }
+
     def show(self, org: OrgKnowledge, human_id: str, actor: str) -> Outcome:
         with self.sessions() as session:
             ticket = self._by_human_id(session, org.id, human_id)
@@ -285,9 +349,19 @@ class Desk:
                 return Outcome(
                     False, "not_yours", {"name": notices.person_name(org, ticket.assignee)}, ticket
                 )
+            assignee = ticket.assignee
             ticket.state = state
             ticket.resolved_at = self.clock.now()
             self._event(session, ticket, actor, state)
+            if state == "cancelled" and assignee and assignee != actor:
+                self._notify(  # the adviser stops working on it
+                    session,
+                    org,
+                    ticket,
+                    assignee,
+                    "notify_cancelled_assignee",
+                    name=notices.person_name(org, actor),
+                )
             if actor != ticket.requester:
                 self._notify(
                     session,
@@ -335,8 +409,12 @@ class Desk:
                 for t in routing.escalation_targets(directory, ticket.priority, level)
             ]
         targets = routing.escalation_targets(directory, ticket.priority, ticket.escalation)
-        if not targets and ticket.priority == "urgent":  # keep trying until someone claims
-            targets = routing.escalation_targets(directory, "urgent", 1)
+        if not targets:  # nobody further up: remind the last who were told, until claimed
+            earlier = [
+                routing.escalation_targets(directory, ticket.priority, level)
+                for level in range(ticket.escalation)
+            ]
+            targets = next((t for t in reversed(earlier) if t), [])
         return targets
 
     def _due(self, org: OrgKnowledge, priority: str, now: dt.datetime) -> dt.datetime:

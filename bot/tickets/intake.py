@@ -1,5 +1,6 @@
-"""Before a ticket: where the asker works (asked once, remembered), what was said (the
-redacted transcript a ticket carries), and the request shown for confirmation (a draft)."""
+"""Before a ticket: where the asker works (asked once, remembered), the question a ticket
+is made from and the bot's answer to it (redacted; never the rest of the conversation),
+and the request shown for confirmation (a draft)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from bot.languages import Lang
 from bot.storage.db import Sessions
 from bot.storage.models import Draft, PersonRecord, Turn
 from bot.tickets.routing import Route
-
-TRANSCRIPT_TURNS = 10
 
 
 class Intake:
@@ -41,28 +40,20 @@ class Intake:
             else:
                 record.area, record.updated_at = area, now
 
-    def last_question(self, org_id: str, user: str) -> str | None:
-        with self.sessions() as session:
-            return session.scalar(
-                select(Turn.text)
-                .where(Turn.org == org_id, Turn.user == user, Turn.who == "user")
-                .order_by(Turn.at.desc(), Turn.id.desc())
-                .limit(1)
-            )
-
-    def transcript(self, org_id: str, user: str, current: str = "") -> str:
-        """The last turns with this person, and the message being handled now."""
+    def last_exchange(self, org_id: str, user: str) -> tuple[str | None, str | None]:
+        """The person's last question and the bot's answer to it."""
         with self.sessions() as session:
             turns = list(
                 session.scalars(
                     select(Turn)
                     .where(Turn.org == org_id, Turn.user == user)
                     .order_by(Turn.at.desc(), Turn.id.desc())
-                    .limit(TRANSCRIPT_TURNS)
+                    .limit(2)
                 )
             )
-        lines = [f"{t.who}: {t.text}" for t in reversed(turns)]
-        return "\n".join([*lines, f"user: {current}"] if current else lines)
+        question = next((t.text for t in turns if t.who == "user"), None)
+        answer = next((t.text for t in turns if t.who == "bot"), None) if question else None
+        return question, answer
 
     def save_draft(
         self,

@@ -45,10 +45,9 @@ def route_name(org: OrgKnowledge, route: Route, lang: Lang) -> str:
 def reason_text(knowledge: Knowledge, org: OrgKnowledge, route: Route, lang: Lang) -> str:
     """Why a request goes where it goes, in words the asker reads."""
     if route.kind == "on_duty":
-        return knowledge.message("route_on_duty", lang, name=person_name(org, route.assignee))
-    if route.kind == "function":
-        function = org.directory.function(route.function)
-        return knowledge.message("route_function", lang, function=local(function.name, lang, org))
+        return knowledge.message("route_on_duty", lang)
+    if route.kind == "function":  # "to Press and media, because this is the work they do"
+        return knowledge.message("route_function", lang)
     area = org.directory.area(route.area or "")
     return knowledge.message(
         "route_contact",

@@ -17,20 +17,42 @@ MAX_CHARS = 20_000
 LONG_SENTENCE = 25  # words
 LONGEST_SHOWN = 3
 
-PASSIVE = {
+PASSIVE = {  # (patterns, words): modal + s-passive, blive/bli/bli(va) + participle, …
     "da": (
-        r"\b(?:skal|kan|må|bør|vil|skulle|kunne)\s+(\w{4,}es)\b",
-        ("bedes", "anmodes", "opfordres", "indkaldes", "henvises", "afkræves"),
+        (
+            r"\b(?:skal|kan|må|bør|vil|skulle|kunne)\s+(\w{4,}es)\b",
+            r"\b(?:bliver|blev|blive|(?:er|var|har|havde)\s+blevet)\s+(\w{3,}(?:et|t))\b",
+        ),
+        ("bedes", "anmodes", "opfordres", "indkaldes", "henvises", "afkræves", "meddeles"),
     ),
     "nb": (
-        r"\b(?:skal|kan|må|bør|vil|skulle|kunne)\s+(\w{3,}es)\b",
-        ("bes", "anmodes", "oppfordres", "innkalles", "henvises"),
+        (
+            r"\b(?:skal|kan|må|bør|vil|skulle|kunne)\s+(\w{3,}es)\b",
+            r"\b(?:blir|ble|bli|(?:er|var|har|hadde)\s+blitt)\s+(\w{3,}(?:et|t|d))\b",
+        ),
+        ("bes", "anmodes", "oppfordres", "innkalles", "henvises", "meddeles", "behandles"),
     ),
     "sv": (
-        r"\b(?:ska|skall|kan|måste|bör|skulle|kunde)\s+(\w{3,}as)\b",
-        ("ombeds", "uppmanas", "anmodas", "kallas", "hänvisas"),
+        (
+            r"\b(?:ska|skall|kan|måste|bör|skulle|kunde)\s+(\w{3,}as)\b",
+            r"\b(?:blir|blev|bli|(?:har|hade)\s+blivit)\s+(\w{3,}(?:ad|at|t|d|en|na))\b",
+            r"\b\w{4,}(?:ats|ades)\b",  # behandlats, beslutades
+        ),
+        (
+            "ombeds",
+            "uppmanas",
+            "anmodas",
+            "kallas",
+            "hänvisas",
+            "meddelas",
+            "avskrivs",
+            "behandlas",
+            "beslutas",
+            "debiteras",
+            "återkallas",
+        ),
     ),
-    "en": (r"\b(?:is|are|was|were|be|been|being)\s+(\w{3,}ed)\b", ()),
+    "en": ((r"\b(?:is|are|was|were|be|been|being)\s+(\w{3,}ed)\b",), ()),
 }
 NOMINAL = {
     "da": ("ning", "else", "tion", "hed"),
@@ -113,23 +135,29 @@ class WritingCheck:
         return result
 
     def _jargon(self, text: str, lang: Lang) -> list[Jargon]:
+        """Phrases first: a word inside one ("henvisning" in "med henvisning til", a
+        reference, not a referral) is read as part of the phrase, not on its own."""
         found: dict[str, Jargon] = {}
+        in_phrase: list[range] = []
+        for pattern, term in self._phrases.get(lang, []):
+            for match in pattern.finditer(text):
+                in_phrase.append(range(match.start(), match.end()))
+                if term.term not in found:
+                    found[term.term] = Jargon(term.term, term.plain, match.start(), match.group())
         stem = _stemmer(lang).stemWord
         single = self._single.get(lang, {})
         for match in WORD.finditer(text):
+            if any(match.start() in span for span in in_phrase):
+                continue
             term = single.get(fold(stem(fold(match.group().casefold()))))
             if term is not None and term.term not in found:
-                found[term.term] = Jargon(term.term, term.plain, match.start(), match.group())
-        for pattern, term in self._phrases.get(lang, []):
-            match = pattern.search(text)
-            if match and term.term not in found:
                 found[term.term] = Jargon(term.term, term.plain, match.start(), match.group())
         return sorted(found.values(), key=lambda j: j.position)
 
 
 def _passive(text: str, lang: Lang) -> list[str]:
-    pattern, words = PASSIVE[lang]
-    hits = [m.group(0) for m in re.finditer(pattern, text, re.IGNORECASE)]
+    patterns, words = PASSIVE[lang]
+    hits = [m.group(0) for p in patterns for m in re.finditer(p, text, re.IGNORECASE)]
     hits += [w.group() for w in WORD.finditer(text) if w.group().casefold() in words]
     return list(dict.fromkeys(hits))
 

@@ -3,7 +3,7 @@
 The rule used here, stated because tools differ: a word is a run of letters (a hyphen or
 an apostrophe inside it joins); a long word has more than six letters; a sentence ends at
 . ! ? or : followed by a space or the end, or at a blank line — except after the common
-abbreviations listed below.
+abbreviations listed below, and after an ordinal ("12. marts").
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ class Lix:
 def sentences(text: str) -> list[Sentence]:
     found, start = [], 0
     for match in SENTENCE_END.finditer(text):
-        if match.group(1) == "." and _after_abbreviation(text, match.start()):
+        if match.group(1) == "." and (
+            _after_abbreviation(text, match.start()) or _ordinal(text, match.start())
+        ):
             continue
         end = match.end()
         words = len(WORD.findall(text[start:end]))
@@ -89,6 +91,13 @@ def sentences(text: str) -> list[Sentence]:
 def _after_abbreviation(text: str, dot: int) -> bool:
     before = re.search(r"([\w.]+)$", text[:dot])
     return bool(before) and before.group(1).casefold() in ABBREVIATIONS
+
+
+def _ordinal(text: str, dot: int) -> bool:
+    """ "12. marts", "3. mars", "den 1. maj": a number with a dot before a lowercase word is
+    an ordinal in Danish, Swedish and Norwegian, not the end of a sentence."""
+    after = text[dot + 1 :].lstrip()
+    return bool(re.search(r"(?:^|\s)\d{1,3}$", text[:dot])) and after[:1].islower()
 
 
 def letters(word: str) -> int:

@@ -1,0 +1,272 @@
+"""What people met in a full console trial (issue 12), each as the input a person typed and
+what they should get, in every language where it applies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from conftest import ChatBot
+from rich.console import Console
+
+from bot.channels.console import chat
+from bot.knowledge.report import meetings_on_closed_days
+from bot.reminders import calendar
+from bot.workdays import is_working_day
+from bot.writing.lix import sentences
+
+RM, RN, RJH, HDIR = (
+    "region-midtjylland",
+    "region-nordjylland",
+    "region-jamtland-harjedalen",
+    "helsedirektoratet",
+)
+CRISES = [
+    (RM, "da", "TV2 står i forhallen og spørger til dødsfaldet på afdeling B"),
+    (RN, "da", "TV2 Nord står i forhallen og spørger til dødsfaldet på afdeling B"),
+    (RJH, "sv", "SVT står i entrén och frågar om dödsfallet på avdelning 4"),
+    (HDIR, "nb", "NRK står i resepsjonen og spør om dødsfallet på avdelingen"),
+    (RM, "en", "a TV crew is in our lobby right now asking about the death on ward B"),
+]
+
+
+@pytest.mark.parametrize(("org", "lang", "text"), CRISES, ids=lambda v: str(v)[:12])
+def test_the_crisis_reply_is_one_clear_message(knowledge, world, org, lang, text):
+    person = world.person(f"someone.{lang}@example.org", org)
+    [reply] = person.say(text)
+    assert reply.intent == "crisis" and reply.language == lang
+    directory = knowledge.org(org).directory
+    officer = directory.person(directory.on_duty.officer(world.clock.now().date()))
+    assert officer.name in reply.text and officer.phone in reply.text  # who, and how to reach
+    assert "1." in reply.text and "3." in reply.text  # the three things to do meanwhile
+    for leftover in ("endnu ikke", "ännu inte", "ennå ikke", "can't alert", "kontakt Kommunik"):
+        assert leftover not in reply.text
+    [ticket] = [t for t in world.desk.tickets(org) if t.requester == person.user]
+    assert ticket.human_id in reply.text and ticket.assignee == officer.email
+    [more] = reply.choices  # the preparedness answer: a button, not a wall of text
+    assert more.action.args == {"entry": "crisis.press_preparedness_group"}
+    assert len(reply.text) < 900
+
+
+def test_in_nordjylland_the_crisis_names_the_political_secretariat(world):
+    [reply] = world.person("someone@rn.example.org", RN).say(CRISES[1][2])
+    assert "Politisk Sekretariats pressevagt" in reply.text
+
+
+GOAL_STATUS = [
+    (RM, "tilføj mål: flere patienthistorier", "sæt status på mål 1 til delvist: halvvejs"),
+    (RJH, "lägg till mål: fler patientberättelser", "sätt status på mål 1 till delvis: halvvägs"),
+    (HDIR, "legg til mål: flere pasienthistorier", "sett status på mål 1 til delvis: halvveis"),
+    (RM, "add goal: more patient stories", "set status of goal 1 to partly: halfway"),
+]
+
+
+@pytest.mark.parametrize(("org", "add", "status"), GOAL_STATUS, ids=lambda v: str(v)[:14])
+def test_goal_status_is_saved_with_the_syntax_the_bot_suggests(knowledge, world, org, add, status):
+    leader = knowledge.org(org).directory.leaders[0]
+    person = world.person(leader.email, org)
+    person.say(add)
+    person.say(status)
+    [goal] = world.engine.reminders.goals.goals(org, leader.email, leader.dialogue_meeting.year)
+    assert goal.status == "partly" and goal.comment.startswith(("halv", "half"))
+
+
+@pytest.mark.parametrize(
+    ("org", "add", "status", "expected"),
+    [
+        (RJH, "lägg till mål: fler berättelser", "sätt status på mål 1 till uppnått", "achieved"),
+        (RJH, "lägg till mål: fler berättelser", "sätt status på mål 1 till inte än", "not_yet"),
+        (HDIR, "legg til mål: flere historier", "sett status på mål 1 til oppnådd", "achieved"),
+    ],
+)
+def test_every_status_word_after_till_is_saved(knowledge, world, org, add, status, expected):
+    leader = knowledge.org(org).directory.leaders[0]
+    person = world.person(leader.email, org)
+    person.say(add)
+    person.say(status)
+    [goal] = world.engine.reminders.goals.goals(org, leader.email, leader.dialogue_meeting.year)
+    assert goal.status == expected
+
+
+def test_a_ticket_carries_its_question_and_answer_not_the_session(world):
+    nurse = world.person("sygeplejerske@rm.example.org")
+    nurse.say("hvordan skriver jeg en pressemeddelelse om vores nye skanner")
+    nurse.say("hvad er status på mine sager")
+    nurse.say("må jeg udtale mig til pressen om min afdeling")
+    nurse.press("Spørg en rådgiver")
+    if any(c.action.name == "draft_area" for r in nurse.last for c in r.choices):
+        nurse.act(next(c.action for r in nurse.last for c in r.choices))
+    nurse.press("Send")
+    [ticket] = [t for t in world.desk.tickets() if t.requester == nurse.user]
+    assert "må jeg udtale mig til pressen" in ticket.body
+    assert "pressemeddelelse" not in ticket.body and "mine sager" not in ticket.body
+    assert "user:" not in ticket.body and "Spørgsmål:" in ticket.body
+
+
+def leaflet(world) -> tuple[ChatBot, object, str]:
+    """A nurse sends a leaflet request; the ticket, and the adviser told of it."""
+    nurse = world.person("sygeplejerske@rm.example.org")
+    nurse.say("vi skal lave en pjece om rygestop")
+    if any(c.action.name == "draft_area" for r in nurse.last for c in r.choices):
+        nurse.act(next(c.action for r in nurse.last for c in r.choices))
+    nurse.press("Send")
+    [ticket] = world.desk.tickets()
+    [(adviser, _), *_] = [d for d in world.deliver() if d[0] != nurse.user]
+    return nurse, ticket, adviser
+
+
+def test_the_assignee_is_told_when_the_requester_cancels(world):
+    nurse, ticket, adviser_email = leaflet(world)
+    adviser = world.person(adviser_email)
+    adviser.say(f"tag sagen {ticket.human_id}")
+    assert world.desk.tickets()[0].state == "claimed"
+    nurse.say(f"annullér sag {ticket.human_id}")
+    told = [p for r, p in world.deliver() if r == adviser_email]
+    assert any(ticket.human_id in p["text"] and "annulleret" in p["text"] for p in told)
+
+
+@pytest.mark.parametrize(
+    ("org", "typed", "said"),
+    [
+        (RM, "Mind mig om en uge", "Det er noteret – jeg minder dig om det igen"),
+        (RJH, "påminn mig om en vecka", "Noterat – jag påminner dig igen"),
+        (HDIR, "minn meg på om en uke", "Notert – jeg minner deg på det igjen"),
+        (HDIR, "meld meg av påminnelsene", "Du får ikke flere påminnelser"),
+        (RM, "afmeld påmindelser", "Du får ikke flere påmindelser"),
+        (RJH, "avsluta påminnelser", "Du får inga fler påminnelser"),
+    ],
+)
+def test_a_typed_button_label_works_like_the_button(knowledge, world, org, typed, said):
+    leader = knowledge.org(org).directory.leaders[0]
+    [reply] = world.person(leader.email, org).say(typed)
+    assert reply.text.startswith(said)
+
+
+def test_an_adviser_closes_a_ticket_by_typing(world):
+    _, ticket, adviser = leaflet(world)
+    world.person(adviser).say(f"luk sag {ticket.human_id.lower()}")
+    assert world.desk.tickets()[0].state == "resolved"
+
+
+def test_the_day_after_the_meeting_is_never_before_it(knowledge):
+    for org in knowledge.orgs.values():
+        for year in (2026, 2027):
+            for o in calendar.occurrences(org, year):
+                if o.step.offset_days > 0:
+                    assert o.day > o.meeting, (org.id, o.leader.email, o.day, o.meeting)
+                    assert is_working_day(o.day, org.org.country)
+
+
+def test_kb_check_lists_a_meeting_on_ascension_day(knowledge):
+    org = knowledge.org(RN)
+    first, second = org.directory.leaders[:2]
+    leaders = [
+        first.model_copy(update={"dialogue_meeting": dt.date(2027, 5, 6)}),  # Kristi himmelfart
+        second.model_copy(update={"dialogue_meeting": dt.date(2027, 5, 4)}),  # a Tuesday
+    ]
+    directory = org.directory.model_copy(update={"leaders": leaders})
+    one_org = SimpleNamespace(orgs={RN: type(org)(org.org, org.entries, directory, org.plan)})
+    assert meetings_on_closed_days(one_org) == [(RN, first.email, dt.date(2027, 5, 6))]
+
+
+def test_dates_and_ordinals_do_not_end_sentences():
+    for text in (
+        "Mødet er den 12. marts kl. 10 i aulaen.",
+        "Mötet är den 3. mars i aulan.",
+        "Vi ses 1. maj på kontoret.",
+    ):
+        assert len(sentences(text)) == 1, text
+    assert len(sentences("Vi var 12. Det var godt.")) == 2
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "found"),
+    [
+        ("da", "Sagen er blevet behandlet, og beslutningen blev truffet i går.", "blev truffet"),
+        ("sv", "Beslutet meddelas senare. Ärendet avskrivs.", "avskrivs"),
+        ("sv", "Ansökan har behandlats av nämnden.", "behandlats"),
+        ("nb", "Saken er blitt behandlet og vedtaket ble sendt.", "ble sendt"),
+    ],
+)
+def test_scandinavian_passives_are_flagged(engine, lang, text, found):
+    assert found in engine.writing.check(text, lang).passive
+
+
+def test_med_henvisning_til_is_a_reference_not_a_referral(engine):
+    result = engine.writing.check("Med henvisning til Deres søknad av 3. mars vil vi svare.", "nb")
+    terms = {j.term for j in result.jargon}
+    assert "med henvisning til" in terms and "henvisning" not in terms
+
+
+def test_one_sentence_is_singular(bot):
+    reply = bot.main("tjek denne tekst: Vi holder møde på tirsdag i kantinen.")
+    assert "1 sætning," in reply.text
+
+
+@pytest.mark.parametrize(
+    ("org", "question", "label"),
+    [
+        (RJH, "vem får uttala sig till pressen för sjukhusets räkning", "Gemensamt underlag"),
+        (HDIR, "hvem kan uttale seg til pressen på vegne av sykehuset", "Felles grunnlag"),
+    ],
+)
+def test_another_orgs_policy_is_cited_as_a_common_basis(engine, org, question, label):
+    reply = ChatBot(engine, org).main(question)
+    assert reply.kind == "answer" and "Region Midtjylland" in reply.source
+    assert reply.source.index(label) < reply.source.index("Region Midtjylland")
+
+
+def test_the_danish_press_answer_does_not_quote_a_norwegian_strategy(bot):
+    reply = bot.main("hvem må udtale sig til pressen på vegne af hospitalet")
+    assert "Helsedirektoratet" not in reply.text
+
+
+def test_escalations_always_name_who_was_told(world):
+    leaflet(world)
+    for _ in range(6):
+        world.clock.advance(days=4)
+        world.desk.escalate_due()
+    [ticket] = world.desk.tickets()
+    events = world.desk.events(ticket.id)
+    escalations = [e for e in events if e.kind == "escalated"]
+    assert escalations and all(e.detail for e in escalations)
+
+
+@pytest.mark.parametrize("word", ["afslut", "quit", "avsluta", "avslutt", "exit"])
+def test_console_quit_words_leave_without_asking(engine, word):
+    typed = iter([word, "this line is never read"])
+    console = Console(record=True, width=200)
+    chat(engine, RM, "tester@rm.example.org", console, read=lambda _: next(typed))
+    out = console.export_text()
+    assert out.startswith("kombot · Region Midtjylland · du er tester@rm.example.org")
+    assert "rådgiver" not in out  # nothing was answered
+
+
+def test_a_personal_number_does_not_swallow_the_question(bot):
+    replies = bot.say("min patient 070761-4285 vil gerne stå frem i avisen")
+    assert replies[0].kind == "notice" and "CPR" in replies[0].text
+    assert len(replies) == 2 and replies[1].kind != "notice"
+
+
+def test_a_vague_message_gets_no_confident_answer(bot):
+    assert bot.main("hvad med det der med nettet").kind != "answer"
+
+
+def test_german_is_told_which_languages_the_bot_speaks(bot):
+    for text in ("Darf ich mit der Presse über meine Arbeit sprechen?", "Können Sie mir helfen?"):
+        [reply] = bot.say(text)
+        assert reply.text.startswith("I understand Danish, Swedish, Norwegian and English.")
+
+
+def test_a_notice_about_a_ticket_resolved_since_says_so_and_has_no_buttons(world):
+    nurse = world.person("sygeplejerske@rm.example.org")
+    nurse.say("vi skal lave en pjece om rygestop")
+    if any(c.action.name == "draft_area" for r in nurse.last for c in r.choices):
+        nurse.act(next(c.action for r in nurse.last for c in r.choices))
+    nurse.press("Send")
+    [ticket] = world.desk.tickets()
+    [(adviser, stale), *_] = [d for d in world.deliver() if d[1].get("choices")]
+    world.person(adviser).say(f"luk sag {ticket.human_id}")  # before the notice was read
+    shown = world.desk.as_of_now("region-midtjylland", stale)
+    assert shown["choices"] == [] and shown["text"].endswith("Nu: løst.")
