@@ -21,6 +21,7 @@ from bot.channels.actions import stored_replies
 from bot.engine import Engine
 from bot.replies import Incoming
 from bot.runtime.threads import Threads
+from bot.storage.db import without_waiting_for_the_disk
 from bot.storage.inbox import MAX_ATTEMPTS, Inbox, Item
 from bot.storage.models import OutboxMessage
 from bot.storage.outbox import enqueue, enqueue_many
@@ -96,11 +97,10 @@ class Answering:
     def _commit(self, engine: Engine, item: Item, prepared: Prepared) -> int | None:
         sessions = engine.desk.sessions
         with sessions.unit() as connection:
-            if connection.dialect.name == "postgresql":
-                # The inbox row was committed durably before the ack. If the database
-                # crashed before this commit reached the disk, the row would be answered
-                # again: nothing lost, so this commit need not wait for the disk.
-                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            # The inbox row was committed durably before the ack: if this commit were
+            # lost in a database crash, the row would be answered again, not lost.
+            with sessions() as session:
+                without_waiting_for_the_disk(session)
             if prepared.remember is not None:
                 prepared.remember(engine)
             replies = [reply for one in prepared.incomings for reply in engine.handle(one)]

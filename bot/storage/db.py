@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.models import Base
@@ -70,8 +70,9 @@ class Sessions:
 
     A unit of work is one database transaction around everything a message causes: the
     tickets, records and replies it writes, and the inbox row marked done. The components
-    keep calling `sessions.begin()`; inside a unit each of those is a SAVEPOINT, and
-    nothing is committed until the unit is.
+    keep calling `sessions.begin()`; inside a unit those join its transaction (a failure
+    in any of them rolls the whole unit back), and nothing is committed until the unit
+    is. Code that expects to lose a race takes its own SAVEPOINT (`begin_nested`).
     """
 
     def __init__(self, engine: Engine):
@@ -94,13 +95,21 @@ class Sessions:
         with self.engine.connect() as connection, connection.begin():
             token = self._unit.set(
                 sessionmaker(
-                    connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+                    connection, expire_on_commit=False, join_transaction_mode="rollback_only"
                 )
             )
             try:
                 yield connection
             finally:
                 self._unit.reset(token)
+
+
+def without_waiting_for_the_disk(session: Session) -> None:
+    """PostgreSQL: this transaction's commit need not wait for its WAL to reach the disk.
+    Only for writes whose loss in a database crash means work done again, never work
+    lost (marking a delivery sent: it is sent again; an answer: it is answered again)."""
+    if session.bind.dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def sessions(engine: Engine) -> Sessions:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.storage.db import Sessions
+from bot.storage.db import Sessions, without_waiting_for_the_disk
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.outbox")
@@ -132,6 +132,7 @@ class OutboxWorker:
 
     def sent(self, row_id: int) -> None:
         with self.sessions.begin() as session:
+            without_waiting_for_the_disk(session)  # if lost: sent again, at least once
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id)

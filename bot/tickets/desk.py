@@ -102,40 +102,39 @@ class Desk:
         lang: Lang,
     ) -> tuple[Ticket, bool]:
         """A ticket for `source_id`; filing the same source again returns the first one."""
-        try:
-            with self.sessions.begin() as session:
-                existing = self._by_source(session, org.id, source_id)
-                if existing is not None:
-                    return existing, False
-                now = self.clock.now()
-                number = self._next_number(session, org.id, now.year)
-                ticket = Ticket(
-                    human_id=f"{org.org.ticket_prefix}-{now.year}-{number:04d}",
-                    org=org.id,
-                    source_id=source_id,
-                    requester=requester,
-                    requester_area=route.area,
-                    assignee=route.assignee,
-                    function=route.function,
-                    reason=route.kind,
-                    priority=route.priority,
-                    state="open",
-                    subject=subject,
-                    body=body,
-                    language=lang,
-                    escalation=0,
-                    created_at=now,
-                    due_at=self._due(org, route.priority, now),
-                )
-                session.add(ticket)
-                session.flush()
-                self._event(session, ticket, requester, "created", route.kind)
-                for recipient in routing.recipients(org.directory, route):
-                    self._notify_new(session, org, ticket, recipient)
-                return ticket, True
-        except IntegrityError:  # the same source filed at the same moment elsewhere
-            with self.sessions() as session:
+        with self.sessions.begin() as session:
+            existing = self._by_source(session, org.id, source_id)
+            if existing is not None:
+                return existing, False
+            now = self.clock.now()
+            number = self._next_number(session, org.id, now.year)
+            ticket = Ticket(
+                human_id=f"{org.org.ticket_prefix}-{now.year}-{number:04d}",
+                org=org.id,
+                source_id=source_id,
+                requester=requester,
+                requester_area=route.area,
+                assignee=route.assignee,
+                function=route.function,
+                reason=route.kind,
+                priority=route.priority,
+                state="open",
+                subject=subject,
+                body=body,
+                language=lang,
+                escalation=0,
+                created_at=now,
+                due_at=self._due(org, route.priority, now),
+            )
+            try:
+                with session.begin_nested():  # a SAVEPOINT: losing a race spoils nothing else
+                    session.add(ticket)
+            except IntegrityError:  # the same source filed at the same moment elsewhere
                 return self._by_source(session, org.id, source_id), False
+            self._event(session, ticket, requester, "created", route.kind)
+            for recipient in routing.recipients(org.directory, route):
+                self._notify_new(session, org, ticket, recipient)
+            return ticket, True
 
     # --- lifecycle -----------------------------------------------------------------------
     def claim(self, org: OrgKnowledge, human_id: str, actor: str) -> Outcome:
