@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 
@@ -22,7 +23,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
 from bot.metrics import Metrics
-from bot.runtime.process import Runtime
+from bot.runtime.process import ConfigurationError, Runtime
 from bot.runtime.reload import served, warm_served
 from bot.storage.models import OutboxMessage, Ticket
 
@@ -30,23 +31,12 @@ log = logging.getLogger("kombot.web")
 HEALTH_TIMEOUT = 0.5  # seconds: a database that answers slower than this is "degraded"
 
 
-class ConfigurationError(RuntimeError):
-    """The server cannot start with this configuration; the message says why."""
-
-
 class Server(Runtime):
     """The HTTP front: Slack, Teams, /healthz and /metrics over one `Runtime`."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        engine: Engine,
-        scheduler_interval: float = 60.0,
-        answer_here: bool = True,
-    ):
-        check_configuration(settings)
-        super().__init__(settings, engine, scheduler_interval, answer_here)
-        self.metrics = Metrics()
+    @functools.cached_property
+    def metrics(self) -> Metrics:
+        return Metrics()
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._measure])
@@ -125,25 +115,6 @@ class Server(Runtime):
 
     async def _shutdown(self, app: web.Application) -> None:
         await self.stop()
-
-
-def check_configuration(settings: Settings) -> None:
-    if settings.slack_bot_token and not settings.slack_signing_secret:
-        raise ConfigurationError(
-            "KOMBOT_SLACK_SIGNING_SECRET is required with a Slack bot "
-            "token: unsigned Slack requests are never accepted"
-        )
-    if not settings.teams_app_id and not settings.teams_allow_no_auth:
-        raise ConfigurationError(
-            "Teams needs KOMBOT_TEAMS_APP_ID and KOMBOT_TEAMS_APP_PASSWORD. For local testing "
-            "without authentication set KOMBOT_TEAMS_ALLOW_NO_AUTH=1 (never in production: "
-            "the endpoint then accepts any request)"
-        )
-    if not settings.teams_app_id:
-        log.warning(
-            "TEAMS AUTHENTICATION IS OFF (KOMBOT_TEAMS_ALLOW_NO_AUTH=1): /api/messages "
-            "accepts unauthenticated requests; for local testing only"
-        )
 
 
 def create_server(settings: Settings, answer_here: bool = True) -> Server:

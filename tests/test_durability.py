@@ -79,6 +79,23 @@ async def send_again(server: ServerProcess, bodies: list[str], content_type: str
             assert await post_signed(http, server.url, bodies[i], content_type) == 200
 
 
+async def kill_mid_burst_and_restart(
+    db_url: str, slack_api: SlackApi, log, workers: int, bodies: list[str], content_type: str
+) -> ServerProcess:
+    """Burst, kill -9 after KILL_AFTER acks, restart, send again what was not acked."""
+    first = ServerProcess(db_url, slack_api.url, log, workers)
+    try:
+        await first.started()
+        acked = await burst_and_kill(first, bodies, content_type)
+    finally:
+        first.stop()
+    assert KILL_AFTER <= len(acked) < BURST
+    second = ServerProcess(db_url, slack_api.url, log, workers)
+    await second.started()
+    await send_again(second, bodies, content_type, set(range(BURST)) - acked)
+    return second
+
+
 def tickets(db_url: str) -> list[Ticket]:
     database = create_engine(db_url)
     try:
@@ -106,17 +123,10 @@ def test_kill_9_mid_burst_of_crisis_messages_loses_nothing_acknowledged(
         await slack_api.start(slack_api.app())
         log = tmp_path / "serve.log"
         bodies = [crisis_dm(employee.slack_id, i) for i in range(BURST)]
-        first = ServerProcess(db_url, slack_api.url, log, workers)
+        second = await kill_mid_burst_and_restart(
+            db_url, slack_api, log, workers, bodies, "application/json"
+        )
         try:
-            await first.started()
-            acked = await burst_and_kill(first, bodies, "application/json")
-        finally:
-            first.stop()
-        assert KILL_AFTER <= len(acked) < BURST
-        second = ServerProcess(db_url, slack_api.url, log, workers)
-        try:
-            await second.started()
-            await send_again(second, bodies, "application/json", set(range(BURST)) - acked)
 
             def replied() -> set[str]:
                 return {c["channel"] for c in slack_api.called("chat.postMessage")}
@@ -154,17 +164,8 @@ def test_kill_9_mid_burst_of_button_presses_loses_nothing_acknowledged(
         log = tmp_path / "serve.log"
         bodies = [click(employee.slack_id, v, i, slack_api.url) for i, v in enumerate(values)]
         form = "application/x-www-form-urlencoded"
-        first = ServerProcess(db_url, slack_api.url, log, workers)
+        second = await kill_mid_burst_and_restart(db_url, slack_api, log, workers, bodies, form)
         try:
-            await first.started()
-            acked = await burst_and_kill(first, bodies, form)
-        finally:
-            first.stop()
-        assert KILL_AFTER <= len(acked) < BURST
-        second = ServerProcess(db_url, slack_api.url, log, workers)
-        try:
-            await second.started()
-            await send_again(second, bodies, form, set(range(BURST)) - acked)
 
             def answered() -> set[str]:
                 return {

@@ -6,6 +6,7 @@ past-due escalation runs, without a restart."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import sqlite3
 import time
@@ -69,86 +70,76 @@ async def _acked(http, server, body) -> bool:
     return await post_signed(http, server.url, body, "application/json") == 200
 
 
+@contextlib.asynccontextmanager
+async def leading_server(db_url: str, employee, log):
+    """`kombot serve` (scheduler ticking every second) once it leads, with its stand-in;
+    after the body (an outage) it must recover without a restart."""
+    slack_api = SlackApi({employee.slack_id: employee.email})
+    await slack_api.start(slack_api.app())
+    server = ServerProcess(db_url, slack_api.url, log, KOMBOT_SCHEDULER_INTERVAL_SECONDS="1")
+    try:
+        await server.started()
+        async with aiohttp.ClientSession() as http:
+
+            async def leading() -> bool:
+                return (await health(http, server))[1]["scheduler"] == "leader"
+
+            await until(leading)
+            yield server, slack_api, http
+        await recovers(server, db_url, employee, slack_api)
+        assert server.process.poll() is None  # no restart
+    finally:
+        server.stop()
+        await slack_api.stop()
+
+
 def test_postgresql_refusing_connections_for_12_s(knowledge, pg_database, tmp_path):
     name, db_url = pg_database
     employee, _ = slack_people(knowledge)
     admin = create_engine(db_url.rsplit("/", 1)[0] + "/test", isolation_level="AUTOCOMMIT")
 
     async def scenario():
-        slack_api = SlackApi({employee.slack_id: employee.email})
-        await slack_api.start(slack_api.app())
-        server = ServerProcess(
-            db_url, slack_api.url, tmp_path / "serve.log", KOMBOT_SCHEDULER_INTERVAL_SECONDS="1"
-        )
-        try:
-            await server.started()
-            async with aiohttp.ClientSession() as http:
-
-                async def leading() -> bool:
-                    return (await health(http, server))[1]["scheduler"] == "leader"
-
-                await until(leading)
-                with admin.connect() as connection:
-                    connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-                    connection.execute(
-                        text(
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                            "WHERE datname = :n"
-                        ),
-                        {"n": name},
-                    )
-                started = time.monotonic()
-                status = await post_signed(
-                    http, server.url, crisis_dm(employee.slack_id, 7), "application/json"
+        async with leading_server(db_url, employee, tmp_path / "serve.log") as (server, _, http):
+            with admin.connect() as connection:
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+                    ),
+                    {"n": name},
                 )
-                assert status is not None and status >= 500  # not acknowledged: sent again
-                status, body = await health(http, server)
-                assert status == 503 and body["status"] == "degraded"
-                await asyncio.sleep(max(0.0, OUTAGE - (time.monotonic() - started)))
-                status, body = await health(http, server)
-                assert body["scheduler"] == "standby" and body["scheduler_leaderless_seconds"] > 0
-                with admin.connect() as connection:
-                    connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-            await recovers(server, db_url, employee, slack_api)
-            assert server.process.poll() is None  # no restart
-        finally:
-            server.stop()
-            admin.dispose()
-            await slack_api.stop()
+            started = time.monotonic()
+            body = crisis_dm(employee.slack_id, 7)
+            status = await post_signed(http, server.url, body, "application/json")
+            assert status is not None and status >= 500  # not acknowledged: sent again
+            status, health_ = await health(http, server)
+            assert status == 503 and health_["status"] == "degraded"
+            await asyncio.sleep(max(0.0, OUTAGE - (time.monotonic() - started)))
+            _, health_ = await health(http, server)
+            assert health_["scheduler"] == "standby"
+            assert health_["scheduler_leaderless_seconds"] > 0
+            with admin.connect() as connection:
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
 
-    run(scenario())
+    try:
+        run(scenario())
+    finally:
+        admin.dispose()
 
 
 def test_sqlite_locked_by_another_process_for_12_s(knowledge, tmp_path):
     db_file = tmp_path / "kombot.db"
-    db_url = f"sqlite:///{db_file}"
     employee, _ = slack_people(knowledge)
 
     async def scenario():
-        slack_api = SlackApi({employee.slack_id: employee.email})
-        await slack_api.start(slack_api.app())
-        server = ServerProcess(
-            db_url, slack_api.url, tmp_path / "serve.log", KOMBOT_SCHEDULER_INTERVAL_SECONDS="1"
-        )
-        try:
-            await server.started()
-            async with aiohttp.ClientSession() as http:
-
-                async def leading() -> bool:
-                    return (await health(http, server))[1]["scheduler"] == "leader"
-
-                await until(leading)
-                lock = sqlite3.connect(db_file, isolation_level=None)
-                lock.execute("BEGIN EXCLUSIVE")
-                await asyncio.sleep(OUTAGE)
-                status, body = await health(http, server)
-                assert status == 503  # the health check says so, and answers
-                lock.execute("ROLLBACK")
-                lock.close()
-            await recovers(server, db_url, employee, slack_api)
-            assert server.process.poll() is None
-        finally:
-            server.stop()
-            await slack_api.stop()
+        log = tmp_path / "serve.log"
+        async with leading_server(f"sqlite:///{db_file}", employee, log) as (server, _, http):
+            lock = sqlite3.connect(db_file, isolation_level=None)
+            lock.execute("BEGIN EXCLUSIVE")
+            await asyncio.sleep(OUTAGE)
+            status, _ = await health(http, server)
+            assert status == 503  # the health check says so, and answers
+            lock.execute("ROLLBACK")
+            lock.close()
 
     run(scenario())

@@ -58,16 +58,19 @@ def _built(build: Callable):
         raise typer.Exit(1) from None
 
 
-def _until_stopped(runtime) -> asyncio.Event:
+def _until_stopped(runtime, pool: WorkerPool | None = None) -> asyncio.Event:
     """SIGTERM/SIGINT stop; SIGHUP reloads the knowledge off the loop (training takes
-    seconds) while the last good version keeps answering."""
+    seconds) while the last good version keeps answering, here and in the workers."""
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=LIBRARY_THREADS))
     stop = asyncio.Event()
-    loop.add_signal_handler(
-        signal.SIGHUP,
-        lambda: threading.Thread(target=runtime.reload, name="kombot-reload").start(),
-    )
+
+    def reload() -> None:
+        threading.Thread(target=runtime.reload, name="kombot-reload").start()
+        if pool is not None:
+            pool.signal(signal.SIGHUP)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     return stop
@@ -95,11 +98,11 @@ def serve(
     server = _built(lambda: create_server(settings, answer_here=workers == 0))
 
     async def run() -> None:
-        stop = _until_stopped(server)
+        pool = WorkerPool(workers)
+        stop = _until_stopped(server, pool)
         runner = web.AppRunner(server.app())
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
-        pool = WorkerPool(workers)
         socket_mode = None
         if settings.slack_app_token and server.slack is not None:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -145,6 +148,11 @@ class WorkerPool:
 
     def __init__(self, size: int):
         self.processes = [subprocess.Popen(WORKER) for _ in range(size)]
+
+    def signal(self, signum: int) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signum)
 
     async def supervise(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

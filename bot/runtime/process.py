@@ -28,6 +28,29 @@ from bot.storage.inbox import Inbox
 log = logging.getLogger("kombot.runtime")
 
 
+class ConfigurationError(RuntimeError):
+    """The server cannot start with this configuration; the message says why."""
+
+
+def check_configuration(settings: Settings) -> None:
+    if settings.slack_bot_token and not settings.slack_signing_secret:
+        raise ConfigurationError(
+            "KOMBOT_SLACK_SIGNING_SECRET is required with a Slack bot "
+            "token: unsigned Slack requests are never accepted"
+        )
+    if not settings.teams_app_id and not settings.teams_allow_no_auth:
+        raise ConfigurationError(
+            "Teams needs KOMBOT_TEAMS_APP_ID and KOMBOT_TEAMS_APP_PASSWORD. For local testing "
+            "without authentication set KOMBOT_TEAMS_ALLOW_NO_AUTH=1 (never in production: "
+            "the endpoint then accepts any request)"
+        )
+    if not settings.teams_app_id:
+        log.warning(
+            "TEAMS AUTHENTICATION IS OFF (KOMBOT_TEAMS_ALLOW_NO_AUTH=1): /api/messages "
+            "accepts unauthenticated requests; for local testing only"
+        )
+
+
 class Runtime:
     def __init__(
         self,
@@ -36,6 +59,7 @@ class Runtime:
         scheduler_interval: float = 60.0,
         answer_here: bool = True,
     ):
+        check_configuration(settings)
         self.settings = settings
         self.engine = engine
         self.quick = Threads("quick", 4)  # acks, health, bookkeeping: never behind answers
