@@ -3,14 +3,18 @@ what they should get, in every language where it applies."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from types import SimpleNamespace
 
 import pytest
 from conftest import ChatBot
 from rich.console import Console
+from typer.testing import CliRunner
 
 from bot.channels.console import chat
+from bot.cli import app
 from bot.knowledge.report import meetings_on_closed_days
 from bot.reminders import calendar
 from bot.workdays import is_working_day
@@ -270,3 +274,36 @@ def test_a_notice_about_a_ticket_resolved_since_says_so_and_has_no_buttons(world
     world.person(adviser).say(f"luk sag {ticket.human_id}")  # before the notice was read
     shown = world.desk.as_of_now("region-midtjylland", stale)
     assert shown["choices"] == [] and shown["text"].endswith("Nu: løst.")
+
+
+def test_reports_show_one_org_readable_questions_and_titles(knowledge, world, db_url):
+    rm, rn = world.person("a@rm.example.org"), world.person("b@rn.example.org", RN)
+    rm.say("hvad er en god lix")
+    rn.say("hvordan laver jeg en god pressemeddelelse om vores nye skanner")
+    for noise in ("1", "2", "[A", "hvornår er der frokost i kantinen " * 150):
+        rm.say(noise)
+    env = {"KOMBOT_DATABASE_URL": db_url, "KOMBOT_ORG": RM}
+
+    def report(*args: str) -> list[dict]:
+        result = CliRunner().invoke(app, ["report", *args, "--csv"], env=env)
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(result.output)))
+
+    assert sum(int(r["questions"]) for r in report("questions")) == 5  # RM only, noise too
+    assert sum(int(r["questions"]) for r in report("questions", "--org", "all")) == 6
+    [top] = report("top")
+    assert top["title"] == knowledge.org(RM).entries[top["entry"]].title["da"]
+    unanswered = report("unanswered")
+    shown = " ".join(r["example"] + r["others"] for r in unanswered)
+    assert "[A" not in shown and all(len(r["example"]) <= 201 for r in unanswered)
+    assert not any(r["example"] in ("1", "2") for r in unanswered)
+
+
+def test_tickets_list_fits_80_columns_with_whole_ids_and_local_times(world, db_url):
+    leaflet(world)  # filed at 09:00 UTC: 10:00 in Denmark
+    result = CliRunner().invoke(
+        app, ["tickets", "list"], env={"KOMBOT_DATABASE_URL": db_url, "COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "RM-2026-0001" in result.output and "11-24 10:00" in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80

@@ -21,6 +21,7 @@ from bot.reminders.goals import GoalRegister
 from bot.storage.db import Sessions
 from bot.storage.models import AnswerRecord, FeedbackRecord, Nudge, Ticket
 from bot.understanding.analyse import Analyser
+from bot.understanding.normalise import words
 
 UNANSWERED = ("fallback", "suggestions")
 SIMILAR = 62  # rapidfuzz token_set_ratio at which two questions are one theme
@@ -63,16 +64,29 @@ class Reports:
         ]
 
     def top_entries(self, org: str | None, since: dt.datetime, limit: int = 20) -> list[dict]:
-        counts = Counter(a.entry for a in self._answers(org, since) if a.kind == "answer")
-        return [{"entry": entry, "answers": n} for entry, n in counts.most_common(limit)]
+        answers = [a for a in self._answers(org, since) if a.kind == "answer"]
+        counts = Counter((a.org, a.entry) for a in answers)
+        return [
+            {"entry": entry, "title": self._title(org_id, entry), "answers": n}
+            for (org_id, entry), n in counts.most_common(limit)
+        ]
+
+    def _title(self, org_id: str, entry_id: str) -> str:
+        known = self.knowledge.orgs.get(org_id)
+        entry = known.entries.get(entry_id) if known else None
+        if entry is None:
+            return "(no longer in the knowledge)"
+        return entry.title.get(known.org.language) or next(iter(entry.title.values()))
 
     def unanswered(
         self, org: str | None, since: dt.datetime, limit: int = 20, askers: bool = False
     ) -> list[dict]:
         """Questions the bot could not answer, grouped into themes by similarity."""
-        questions = [a for a in self._answers(org, since) if a.kind in UNANSWERED and a.question][
-            -MAX_CLUSTERED:
-        ]
+        questions = [
+            a
+            for a in self._answers(org, since)
+            if a.kind in UNANSWERED and a.question and _a_question(a.question)
+        ][-MAX_CLUSTERED:]
         analyser = Analyser(self.knowledge.synonyms)
         themes = cluster(
             [" ".join(analyser.terms(a.question, a.language)) or a.question for a in questions]
@@ -81,8 +95,8 @@ class Reports:
         for members in themes[:limit]:
             row = {
                 "questions": len(members),
-                "example": questions[members[0]].question,
-                "others": " | ".join(questions[i].question for i in members[1:4]),
+                "example": _shown(questions[members[0]].question),
+                "others": " | ".join(_shown(questions[i].question) for i in members[1:4]),
             }
             if askers:
                 row["askers"] = ", ".join(sorted({questions[i].user for i in members}))
@@ -134,7 +148,7 @@ class Reports:
     def goals_completion(self, org: str | None, year: int) -> list[dict]:
         """Per unit: goals and their status, and whether the leader answered the nudges."""
         with self.sessions() as session:
-            query = select(Nudge).where(Nudge.year == year, Nudge.status == "sent")
+            query = select(Nudge).where(Nudge.year == year, Nudge.status.in_(("sent", "snoozed")))
             if org:
                 query = query.where(Nudge.org == org)
             nudges = list(session.scalars(query))
@@ -187,3 +201,15 @@ def cluster(keys: list[str]) -> list[list[int]]:
         themes.append(members)
         unassigned -= set(members)
     return sorted(themes, key=len, reverse=True)
+
+
+SHOWN_CHARS = 200
+
+
+def _a_question(text: str) -> bool:
+    """Not a lone number pressed as a button, nor an arrow key's escape code ("[A")."""
+    return any(len(word) >= 2 and not word.isdigit() for word in words(text))
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS].rstrip() + "…"

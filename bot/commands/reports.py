@@ -11,7 +11,6 @@ from rich.console import Console
 from bot.analytics.reports import Reports
 from bot.app import build_engine
 from bot.commands.common import (
-    OrgOption,
     YearOption,
     err,
     load_or_exit,
@@ -24,7 +23,10 @@ REPORTS = ("questions", "outcomes", "top", "unanswered", "unhelpful", "tickets",
 
 def report(
     name: Annotated[str, typer.Argument(help=" | ".join(REPORTS))],
-    org: OrgOption = None,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="organisation id, or 'all' (default: KOMBOT_ORG)"),
+    ] = None,
     days: Annotated[int, typer.Option(help="look back this many days")] = 90,
     year: YearOption = None,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of a table")] = False,
@@ -39,6 +41,7 @@ def report(
         raise typer.Exit(2)
     settings = Settings()
     engine = build_engine(load_or_exit(settings), settings)
+    org = None if org == "all" else (org or settings.org)  # one org's figures, unless asked
     if askers:
         if org is None or as_ is None:
             err.print("--askers needs --org and --as (an admin of that org)", style="red")

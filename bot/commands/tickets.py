@@ -31,14 +31,33 @@ def tickets_list(
     """List tickets, newest last."""
     desk = _desk(Settings())
     rows = [t for t in desk.tickets(org) if state is None or t.state == state]
-    table = Table(box=box.SIMPLE)
-    for column in ("id", "priority", "state", "assignee", "created", "subject"):
-        table.add_column(column)
+    table = Table(box=box.SIMPLE, padding=(0, 1))
+    table.add_column("id", no_wrap=True)  # never cut: people type it
+    table.add_column("!", no_wrap=True)  # urgent
+    table.add_column("state", no_wrap=True)
+    table.add_column("assignee", no_wrap=True, overflow="ellipsis", max_width=14)
+    table.add_column("created", no_wrap=True)
+    table.add_column("subject", overflow="fold", ratio=1)
     for ticket in rows:
-        cells = export.row(ticket)
-        table.add_row(cells[0], cells[2], cells[3], cells[6], cells[8], cells[12][:60])
+        country = desk.knowledge.org(ticket.org).org.country
+        cells = export.row(ticket, country)
+        table.add_row(
+            cells[0],
+            "!" if ticket.priority == "urgent" else "",
+            cells[3],
+            (cells[6] or "–").split("@")[0],
+            cells[8][5:],  # MM-DD HH:MM, local time
+            _words(cells[12], 80),
+        )
     Console().print(table)
     Console().print(f"{len(rows)} ticket(s)")
+
+
+def _words(text: str, limit: int) -> str:
+    """At most `limit` characters, cut between words."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def tickets_show(ticket_id: Annotated[str, typer.Argument(help="e.g. RM-2026-0042")]) -> None:

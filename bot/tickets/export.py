@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 from bot.spreadsheet import write_csv
 from bot.storage.models import Ticket
+
+ZONES = {"dk": "Europe/Copenhagen", "se": "Europe/Stockholm", "no": "Europe/Oslo"}
 
 COLUMNS = (
     "id",
@@ -24,9 +28,15 @@ COLUMNS = (
 )
 
 
-def row(ticket: Ticket) -> tuple[str, ...]:
-    def when(value):
-        return value.isoformat(timespec="minutes") if value else ""
+def row(ticket: Ticket, country: str | None = None) -> tuple[str, ...]:
+    """One ticket; times in the org's country's local time when `country` is given."""
+
+    def when(value: dt.datetime | None) -> str:
+        if value is None:
+            return ""
+        if country is not None:
+            return value.astimezone(ZoneInfo(ZONES[country])).strftime("%Y-%m-%d %H:%M")
+        return value.isoformat(timespec="minutes")
 
     return (
         ticket.human_id,
