@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from bot.channels.console import chat
 from bot.cli import app
+from bot.commands.reminders import next_meeting_year
 from bot.knowledge.report import meetings_on_closed_days
 from bot.reminders import calendar
 from bot.workdays import is_working_day
@@ -307,3 +308,20 @@ def test_tickets_list_fits_80_columns_with_whole_ids_and_local_times(world, db_u
     assert result.exit_code == 0, result.output
     assert "RM-2026-0001" in result.output and "11-24 10:00" in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 80
+
+
+def test_goals_report_lists_every_leader_and_defaults_to_the_next_meetings_year(
+    knowledge, world, db_url
+):
+    leader = knowledge.org(RM).directory.leaders[0]
+    world.person(leader.email).say("tilføj mål: flere patienthistorier")
+    env = {"KOMBOT_DATABASE_URL": db_url}
+    year = str(leader.dialogue_meeting.year)
+    result = CliRunner().invoke(
+        app, ["goals", "report", "--org", RM, "--year", year, "--csv"], env=env
+    )
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert {r["leader"] for r in rows} == {le.email for le in knowledge.org(RM).directory.leaders}
+    assert {r["leader"]: r["goals"] for r in rows}[leader.email] == "1"
+    late = dt.date(2026, 12, 30)  # every 2026 meeting is over: the report is for 2027
+    assert next_meeting_year([knowledge.org(RM)], late) == 2027

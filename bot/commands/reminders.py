@@ -25,6 +25,7 @@ from bot.commands.common import (
 )
 from bot.config import Settings
 from bot.reminders import calendar
+from bot.reminders.goals import UnitReport
 from bot.runtime.leadership import SchedulerRefused
 from bot.spreadsheet import write_csv
 
@@ -108,6 +109,21 @@ def reminders_scheduler(
         raise typer.Exit(2) from None
 
 
+def next_meeting_year(orgs, today: dt.date) -> int:
+    """The year of the next dialogue meeting among these orgs' leaders (this year's
+    meetings may all be over)."""
+    upcoming = [
+        meeting
+        for o in orgs
+        for leader in o.directory.leaders
+        for meeting in (calendar.meeting_in(leader, today.year),)
+        if meeting >= today
+    ]
+    if upcoming:
+        return min(upcoming).year
+    return today.year + 1 if any(o.directory.leaders for o in orgs) else today.year
+
+
 def goals_report(
     org: OrgOption = None,
     year: YearOption = None,
@@ -115,9 +131,16 @@ def goals_report(
 ) -> None:
     """Goal follow-up per unit: how many goals, and their status."""
     settings = Settings()
-    engine = build_engine(load_or_exit(settings), settings)
-    year = year or dt.date.today().year
-    rows = engine.reminders.goals.report(year, org)
+    knowledge = load_or_exit(settings)
+    engine = build_engine(knowledge, settings)
+    orgs = [knowledge.org(org)] if org else list(knowledge.orgs.values())
+    year = year or next_meeting_year(orgs, dt.date.today())
+    reported = {(r.org, r.leader): r for r in engine.reminders.goals.report(year, org)}
+    everyone = [(o.id, leader.email) for o in orgs for leader in o.directory.leaders]
+    rows = [  # every leader, also the ones with no goals yet
+        reported.get(key) or UnitReport(*key, year, 0, 0, 0, 0, 0)
+        for key in sorted(set(everyone) | set(reported))
+    ]
     columns = ("org", "leader", "year", "goals", "achieved", "partly", "not_yet", "not_set")
     values = [[getattr(r, c) for c in columns] for r in rows]
     if as_csv:
