@@ -325,3 +325,19 @@ def test_goals_report_lists_every_leader_and_defaults_to_the_next_meetings_year(
     assert {r["leader"]: r["goals"] for r in rows}[leader.email] == "1"
     late = dt.date(2026, 12, 30)  # every 2026 meeting is over: the report is for 2027
     assert next_meeting_year([knowledge.org(RM)], late) == 2027
+
+
+@pytest.mark.parametrize(("org", "month"), [(RM, "marts"), (RJH, "februari"), (HDIR, "februar")])
+def test_nudges_write_dates_as_the_language_does(knowledge, world, org, month):
+    leader = knowledge.org(org).directory.leaders[0]
+    year = leader.dialogue_meeting.year
+    [o] = [
+        o
+        for o in calendar.occurrences(knowledge.org(org), year)
+        if o.leader.email == leader.email and o.step.id == "prepare_goals"
+    ]
+    world.clock.current = o.due_at + dt.timedelta(minutes=1)
+    world.engine.reminders.run_due()
+    [nudge] = [p for r, p in world.deliver() if r == leader.email]
+    assert f"{o.meeting.day}" in nudge["text"] and month in nudge["text"]
+    assert o.meeting.isoformat() not in nudge["text"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.dates import written
 from bot.directory.models import Leader
 from bot.handlers.turn import Turn
 from bot.reminders import calendar
@@ -119,7 +120,7 @@ def listing(turn: Turn, leader: Leader, year: int) -> Reply:
             "goals_header",
             unit=turn.local(leader.unit),
             year=year,
-            meeting=calendar.meeting_in(leader, year).isoformat(),
+            meeting=written(calendar.meeting_in(leader, year), turn.lang),
         )
     ]
     lines += [
@@ -147,7 +148,11 @@ def on_action(turn: Turn, action: Action) -> list[Reply]:
     if action.name == "snooze":
         until = reminders.snooze(turn.org.id, leader.email, year)
         return [
-            Reply("notice", turn.msg("snoozed_until", date=until.date().isoformat()), turn.lang)
+            Reply(
+                "notice",
+                turn.msg("snoozed_until", date=written(until.date(), turn.lang)),
+                turn.lang,
+            )
         ]
     if action.name == "goals_done":
         reminders.answered(turn.org.id, leader.email, year)

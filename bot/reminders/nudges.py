@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.dates import written
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
 from bot.reminders import calendar
@@ -148,7 +149,7 @@ class Reminders:
             for g in goals
         ) or self.knowledge.message("no_goals_yet", lang)
         text = step.message[lang].format(
-            meeting=calendar.meeting_in(leader, nudge.year).isoformat(),
+            meeting=written(calendar.meeting_in(leader, nudge.year), lang),
             year=nudge.year,
             unit=_local(leader.unit, lang),
             goals=listing,
