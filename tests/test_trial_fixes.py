@@ -341,3 +341,12 @@ def test_nudges_write_dates_as_the_language_does(knowledge, world, org, month):
     [nudge] = [p for r, p in world.deliver() if r == leader.email]
     assert f"{o.meeting.day}" in nudge["text"] and month in nudge["text"]
     assert o.meeting.isoformat() not in nudge["text"]
+
+
+def test_a_question_nobody_answered_goes_to_the_function_its_words_name(world):
+    nurse = world.person("sygeplejerske@rm.example.org")
+    nurse.say("en patient vil gå til pressen")
+    nurse.press("Spørg en rådgiver")
+    if any(c.action.name == "draft_area" for r in nurse.last for c in r.choices):
+        nurse.act(next(c.action for r in nurse.last for c in r.choices))
+    assert "Jeg sender din henvendelse til Presse og medier" in nurse.text

@@ -14,10 +14,15 @@ from bot.tickets.routing import Route
 
 
 def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
-    keywords = turn.understanding.function_keywords(turn.org.id, turn.lang)
-    terms = set(turn.understanding.analyser.terms(turn.text, turn.lang))
-    function = routing.function_for_text(keywords, terms)
+    function = function_for(turn, turn.text)
     return start(turn, turn.text, body(turn, turn.text, None), function, intent_id, confidence)
+
+
+def function_for(turn: Turn, text: str) -> str | None:
+    """The expert function whose keywords the text uses (press, patients…), if any."""
+    keywords = turn.understanding.function_keywords(turn.org.id, turn.lang)
+    terms = set(turn.understanding.analyser.terms(text, turn.lang))
+    return routing.function_for_text(keywords, terms)
 
 
 def ask_adviser(turn: Turn, entry_id: str) -> list[Reply]:
@@ -25,7 +30,8 @@ def ask_adviser(turn: Turn, entry_id: str) -> list[Reply]:
     entry = turn.entry(entry_id) if entry_id else None
     question, answered = turn.desk.intake.last_exchange(turn.org.id, turn.user)
     subject = question or (turn.title(entry) if entry else turn.msg("ask_adviser"))
-    function = entry.expert_function if entry else None
+    # no entry ("none of these", a fallback): the question's own words choose the function
+    function = entry.expert_function if entry else function_for(turn, question or "")
     return start(turn, subject, body(turn, question, answered), function, None, 1.0)
 
 
