@@ -350,3 +350,17 @@ def test_a_question_nobody_answered_goes_to_the_function_its_words_name(world):
     if any(c.action.name == "draft_area" for r in nurse.last for c in r.choices):
         nurse.act(next(c.action for r in nurse.last for c in r.choices))
     assert "Jeg sender din henvendelse til Presse og medier" in nurse.text
+
+
+@pytest.mark.parametrize(
+    ("org", "question"),
+    [
+        (RM, "How do I write plainly?"),
+        (RM, "hvordan skriver jeg klart og enkelt?"),
+        (RJH, "hur skriver jag klarspråk?"),
+        (HDIR, "hvordan skriver jeg klart språk?"),
+    ],
+)
+def test_how_to_write_plainly_is_advice_not_the_law(engine, org, question):
+    reply = ChatBot(engine, org).main(question)
+    assert reply.entry == "language.translate_jargon" and not reply.text.startswith("Ja.")
