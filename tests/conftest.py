@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from bot.app import build_engine
 from bot.channels import actions
@@ -152,8 +153,15 @@ def pg_database() -> Iterator[tuple[str, str]]:
     _require_postgres()
     name = f"kombot_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except DBAPIError as exc:  # e.g. a role without CREATEDB
+        admin.dispose()
+        reason = f"cannot create a database at {POSTGRES_URL}: {str(exc).splitlines()[0]}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
     url = create_engine(POSTGRES_URL).url.set(database=name)
     try:
         yield name, url.render_as_string(hide_password=False)
