@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import aiohttp
 from aiohttp import web
@@ -28,15 +28,13 @@ from bot.channels.slack_shapes import well_formed
 from bot.config import Settings
 from bot.engine import Engine
 from bot.replies import Action, Incoming, Reply
-from bot.runtime.answering import Prepared, Route
+from bot.runtime.answering import Accept, Prepared, Route
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.slack")
 MENTION = re.compile(r"<@[A-Z0-9]+>")
 BUTTONS_PER_BLOCK = 5
 TIMEOUT = 10  # seconds, for each Web API call
-
-Accept = Callable[[str, str, dict], Awaitable[bool]]  # key, channel, payload -> new?
 
 
 def escape(text: str) -> str:

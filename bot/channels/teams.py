@@ -28,11 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 
 from bot.channels import actions
-from bot.channels.slack import Accept
 from bot.config import Settings
 from bot.engine import Engine
 from bot.replies import Incoming, Reply
-from bot.runtime.answering import Prepared, Route
+from bot.runtime.answering import Accept, Prepared, Route
 from bot.storage.models import ConversationRef, OutboxMessage
 from bot.tickets.routing import TEAMS_CHANNEL
 
@@ -183,7 +182,9 @@ class TeamsChannel:
     # --- from the inbox: to the engine ------------------------------------------------------
     def route(self, engine: Engine, payload: dict) -> Route:
         activity = Activity().deserialize(payload["activity"])
-        org, _ = self.who(engine, activity)
+        return self._route(activity, self.who(engine, activity)[0])
+
+    def _route(self, activity: Activity, org: str) -> Route:
         reference = TurnContext.get_conversation_reference(activity).serialize()
         return Route(
             org, {"platform": "teams", "reference": reference, "tenant": _tenant(activity)}
@@ -191,8 +192,8 @@ class TeamsChannel:
 
     async def prepare(self, engine: Engine, payload: dict, key: str) -> Prepared:
         activity = Activity().deserialize(payload["activity"])
-        route = self.route(engine, payload)
         org, user = self.who(engine, activity)
+        route = self._route(activity, org)
 
         def remember(engine: Engine) -> None:
             self.remember(engine, activity, org, user)

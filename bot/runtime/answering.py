@@ -15,15 +15,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
-
 from bot.channels.actions import stored_replies
 from bot.engine import Engine
 from bot.replies import Incoming
 from bot.runtime.threads import Threads
 from bot.storage.db import without_waiting_for_the_disk
 from bot.storage.inbox import MAX_ATTEMPTS, Inbox, Item
-from bot.storage.models import OutboxMessage
 from bot.storage.outbox import enqueue, enqueue_many
 
 log = logging.getLogger("kombot.answering")
@@ -45,6 +42,9 @@ class Prepared:
     recipient: str  # the person, as the directory knows them
     incomings: list[Incoming]
     remember: Callable[[Engine], None] | None = field(default=None)  # writes in the unit
+
+
+Accept = Callable[[str, str, dict], Awaitable[bool]]  # key, channel, payload -> new?
 
 
 class Channel(Protocol):
@@ -99,18 +99,16 @@ class Answering:
         with sessions.unit() as connection:
             # The inbox row was committed durably before the ack: if this commit were
             # lost in a database crash, the row would be answered again, not lost.
-            with sessions() as session:
-                without_waiting_for_the_disk(session)
+            without_waiting_for_the_disk(connection)
             if prepared.remember is not None:
                 prepared.remember(engine)
             replies = [reply for one in prepared.incomings for reply in engine.handle(one)]
             reply_id = None
             if replies:
-                key = f"reply:{item.key}"
                 with sessions.begin() as session:
-                    enqueue(
+                    reply_id = enqueue(
                         session,
-                        key=key,
+                        key=f"reply:{item.key}",
                         org=prepared.route.org,
                         recipient=prepared.recipient,
                         payload={
@@ -119,9 +117,6 @@ class Answering:
                         },
                         now=engine.desk.clock.now(),
                         claimed=True,  # sent at once after the commit; by the loop if not
-                    )
-                    reply_id = session.scalar(
-                        select(OutboxMessage.id).where(OutboxMessage.key == key)
                     )
             self.inbox.done(connection, item)
         return reply_id

@@ -58,7 +58,7 @@ class Delivery:
         """Send rows already leased to us (`claimed`: the fast path), or claim the due
         ones and send those; returns how many were sent."""
         engine = self.engine()
-        worker = OutboxWorker(engine.desk.sessions, _unused, engine.desk.clock, self.retry_base)
+        worker = OutboxWorker(engine.desk.sessions, None, engine.desk.clock, self.retry_base)
         if claimed is None:
             claimed = await self.threads.run(worker.claim, BATCH)
         groups: dict[str, list[OutboxMessage]] = defaultdict(list)
@@ -121,7 +121,3 @@ def destination(row: OutboxMessage) -> str:
     if to["platform"] == "teams":
         return "teams:" + urlsplit(to["reference"].get("serviceUrl") or "").netloc
     return f"slack:{to.get('channel') or to.get('home') or to.get('response_url')}"
-
-
-def _unused(row: OutboxMessage) -> None:
-    raise AssertionError("Delivery sends rows itself")

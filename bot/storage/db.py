@@ -104,12 +104,13 @@ class Sessions:
                 self._unit.reset(token)
 
 
-def without_waiting_for_the_disk(session: Session) -> None:
+def without_waiting_for_the_disk(target: Session | Connection) -> None:
     """PostgreSQL: this transaction's commit need not wait for its WAL to reach the disk.
     Only for writes whose loss in a database crash means work done again, never work
     lost (marking a delivery sent: it is sent again; an answer: it is answered again)."""
-    if session.bind.dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    bind = target.bind if isinstance(target, Session) else target
+    if bind.dialect.name == "postgresql":
+        target.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def sessions(engine: Engine) -> Sessions:

@@ -37,12 +37,13 @@ def enqueue(
     payload: dict,
     now: dt.datetime,
     claimed: bool = False,
-) -> None:
-    """Queue one message. `claimed`: leased to the caller already, who sends it at once
-    (the fast path) without another transaction to claim it; if that fails or the
-    caller dies, the lease runs out and the delivery loop sends it."""
+) -> int | None:
+    """Queue one message; its row id, or None when the key was queued before.
+    `claimed`: leased to the caller already, who sends it at once (the fast path) without
+    another transaction to claim it; if that fails or the caller dies, the lease runs out
+    and the delivery loop sends it."""
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    session.execute(
+    return session.scalar(
         insert(OutboxMessage)
         .values(
             key=key,
@@ -56,6 +57,7 @@ def enqueue(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.id)
     )
 
 
@@ -79,10 +81,15 @@ Send = Callable[[OutboxMessage], None]
 
 
 class OutboxWorker:
-    """Delivers due rows through `send`, which raises when a delivery fails."""
+    """Delivers due rows through `send`, which raises when a delivery fails. Without a
+    `send` it only keeps the books (claim, sent, failed) for a caller that sends itself."""
 
     def __init__(
-        self, sessions: Sessions, send: Send, clock: Clock, retry_base: dt.timedelta = RETRY_BASE
+        self,
+        sessions: Sessions,
+        send: Send | None,
+        clock: Clock,
+        retry_base: dt.timedelta = RETRY_BASE,
     ):
         self.sessions = sessions
         self.send = send
@@ -115,6 +122,7 @@ class OutboxWorker:
 
     def run_once(self, limit: int = 50, recipient: str | None = None) -> int:
         """Deliver what is due now; returns how many were sent."""
+        assert self.send is not None, "a bookkeeping-only worker sends nothing itself"
         sent = 0
         for row in self.rows(self.claim(limit, recipient)):
             try:
