@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 import aiohttp
-from server_stack import SECRET
-from slack_sdk.signature import SignatureVerifier
+from server_stack import SECRET, signed
 
 ROOT = Path(__file__).resolve().parent.parent
 CRISIS = "TV2 står i forhallen og spørger til dødsfaldet på afdeling B"
@@ -79,14 +78,7 @@ async def post_signed(
     http: aiohttp.ClientSession, url: str, body: str, content_type: str
 ) -> int | None:
     """The HTTP status, or None when the server never answered (it died)."""
-    timestamp = str(int(time.time()))
-    headers = {
-        "X-Slack-Request-Timestamp": timestamp,
-        "Content-Type": content_type,
-        "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(
-            timestamp=timestamp, body=body
-        ),
-    }
+    headers = signed(body, content_type)
     try:
         async with http.post(f"{url}/slack/events", data=body.encode(), headers=headers) as r:
             await r.read()

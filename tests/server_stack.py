@@ -22,6 +22,18 @@ SECRET = "test-signing-secret"
 RM = "region-midtjylland"
 
 
+def signed(body: str, content_type: str, secret: str = SECRET, age: int = 0) -> dict:
+    """Headers of a request Slack signed (`age` seconds ago)."""
+    timestamp = str(int(time.time()) - age)
+    return {
+        "X-Slack-Request-Timestamp": timestamp,
+        "Content-Type": content_type,
+        "X-Slack-Signature": SignatureVerifier(secret).generate_signature(
+            timestamp=timestamp, body=body
+        ),
+    }
+
+
 def run(scenario):
     return asyncio.run(scenario)
 
@@ -73,14 +85,7 @@ class Stack:
         secret: str = SECRET,
         retry: int | None = None,
     ) -> aiohttp.ClientResponse:
-        timestamp = str(int(time.time()) - age)
-        headers = {
-            "X-Slack-Request-Timestamp": timestamp,
-            "Content-Type": content_type,
-            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(
-                timestamp=timestamp, body=body
-            ),
-        }
+        headers = signed(body, content_type, secret, age)
         if retry is not None:
             headers["X-Slack-Retry-Num"] = str(retry)
         async with self.http.post(
