@@ -87,7 +87,9 @@ class Delivery:
         return sent
 
     async def _send(self, engine: Engine, row: OutboxMessage) -> None:
-        payload = await self.threads.run(engine.desk.as_of_now, row.org, row.payload)
+        payload = row.payload
+        if "ticket" in payload:  # only a ticket notice can be out of date: no hop for answers
+            payload = await self.threads.run(engine.desk.as_of_now, row.org, payload)
         replies = payload_replies(payload)
         to = payload.get("to")
         if to is not None:  # an answer: back where the question came from
