@@ -1,5 +1,5 @@
 """Benchmark: signed Slack events (then Bot Framework activities) at a fixed rate against
-`kombot serve` on loopback, alternating with a bare slack-bolt/botbuilder app answering the
+`kombot serve` on loopback, alternating with a bare slack-bolt / Agents SDK app answering the
 same requests, on SQLite and on PostgreSQL.
 
     python bench/http_load.py [--rate 200] [--seconds 60] [--databases sqlite,postgresql]
@@ -58,9 +58,9 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.adapter.aiohttp import to_bolt_request, to_aiohttp_response
 from slack_sdk.web.async_client import AsyncWebClient
-from botbuilder.core import ActivityHandler, MessageFactory
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from types import SimpleNamespace
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import ActivityHandler, AgentAuthConfiguration, MessageFactory
 bolt = AsyncApp(client=AsyncWebClient(token="xoxb-bench", base_url=os.environ["SLACK_API"]),
                 signing_secret=os.environ["SECRET"])
 @bolt.event("message")
@@ -69,13 +69,13 @@ async def echo(event, say):
 class Echo(ActivityHandler):
     async def on_message_activity(self, turn_context):
         await turn_context.send_activity(MessageFactory.text("ok"))
-config = SimpleNamespace(APP_ID="", APP_PASSWORD="")
-adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+connections = {"SERVICE_CONNECTION": AgentAuthConfiguration(anonymous_allowed=True)}
+adapter = CloudAdapter(connection_manager=MsalConnectionManager(connections))
 bot = Echo()
 async def slack(request):
     return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 async def teams(request):
-    return await adapter.process(request, bot) or web.Response(status=201)
+    return await adapter.process(request, bot)  # anonymous claims: no token, as kombot's test mode
 app = web.Application()
 app.router.add_post("/slack/events", slack)
 app.router.add_post("/api/messages", teams)

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     slack_workspaces: dict[str, str] = Field(
         default_factory=dict, description="Slack team id -> org id"
     )
-    # --- Microsoft Teams (Bot Framework) ------------------------------------------------
+    # --- Microsoft Teams (Microsoft 365 Agents SDK) -------------------------------------
     teams_app_id: str | None = Field(
         None, validation_alias=AliasChoices("KOMBOT_TEAMS_APP_ID", "MICROSOFT_APP_ID")
     )
@@ -67,6 +67,17 @@ class Settings(BaseSettings):
         default_factory=dict, description="Azure AD tenant id -> org id"
     )
     teams_allow_no_auth: bool = Field(False, description="local testing only")
+    teams_signing_keys_urls: list[str] = Field(
+        default_factory=list,
+        description="JWKS addresses of the token signers; default the Bot Framework's and Entra's",
+    )
+    teams_token_issuers: list[str] = Field(
+        default_factory=list,
+        description="accepted token issuers; default the Bot Framework and the bot's tenant",
+    )
+    teams_keys_timeout_seconds: float = Field(
+        5.0, gt=0, description="the longest wait for the signing keys endpoint"
+    )
     inbox_lease_seconds: float = Field(
         30.0, gt=0, description="a message taken by a worker that died is answered again after"
     )

@@ -111,9 +111,11 @@ class Server(Runtime):
         )
 
     async def _start(self, app: web.Application) -> None:
+        await self.teams.start()  # the token signers' keys: only a server checks tokens
         await self.start()
 
     async def _shutdown(self, app: web.Application) -> None:
+        await self.teams.stop()
         await self.stop()
 
 

@@ -41,9 +41,10 @@ def run(scenario):
 class Stack:
     """kombot serve, with its stand-ins, on ephemeral loopback ports."""
 
-    def __init__(self, knowledge, db_url, **settings):
+    def __init__(self, knowledge, db_url, answer_here: bool = True, **settings):
         self.knowledge = knowledge
         self.db_url = db_url
+        self.answer_here = answer_here
         self.extra = settings
         directory = knowledge.org(RM).directory
         self.slack_api = SlackApi({p.slack_id: p.email for p in directory.people if p.slack_id})
@@ -61,7 +62,10 @@ class Stack:
             **self.extra,
         )
         self.server = Server(
-            settings, build_engine(self.knowledge, settings), scheduler_interval=3600
+            settings,
+            build_engine(self.knowledge, settings),
+            scheduler_interval=3600,
+            answer_here=self.answer_here,
         )
         self.runner = web.AppRunner(self.server.app())
         await self.runner.setup()

@@ -1,5 +1,6 @@
-"""Loopback stand-ins for the Slack Web API and the Bot Framework connector, recording
-what the bot sent (bolt-python's tests/mock_web_api_server, on an ephemeral port)."""
+"""Loopback stand-ins for the Slack Web API, the Bot Framework connector and its token
+signer's keys, recording what the bot sent (bolt-python's tests/mock_web_api_server, on
+an ephemeral port)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import asyncio
 import json
 import urllib.parse
 
+import jwt
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 
 class Recorder:
@@ -134,3 +138,31 @@ class BotConnector(Recorder):
         body = await request.json() if request.can_read_body else {}
         self.calls.append((request.method, body))
         return web.json_response({"id": f"activity-{len(self.calls)}"})
+
+
+class KeySource(Recorder):
+    """The token signer's JWKS endpoint (login.botframework.com's keys), and tokens signed
+    with its key. With `hang` set it takes the request and never answers."""
+
+    KID = "kombot-test-key"
+
+    def __init__(self):
+        super().__init__()
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.hang = False
+        self.release = asyncio.Event()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/keys", self.keys)
+        return app
+
+    async def keys(self, request: web.Request) -> web.Response:
+        self.calls.append(("keys", {}))
+        if self.hang:
+            await self.release.wait()
+        jwk = RSAAlgorithm.to_jwk(self.private.public_key(), as_dict=True)
+        return web.json_response({"keys": [{**jwk, "kid": self.KID, "use": "sig"}]})
+
+    def token(self, claims: dict, key=None, kid: str = KID, algorithm: str = "RS256") -> str:
+        return jwt.encode(claims, key or self.private, algorithm=algorithm, headers={"kid": kid})

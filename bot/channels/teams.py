@@ -1,12 +1,13 @@
-"""Microsoft Teams through botbuilder's CloudAdapter: activities into the inbox, stored
-activities into `Incoming`, replies into Adaptive Cards sent as proactive messages.
+"""Microsoft Teams through the Microsoft 365 Agents SDK's CloudAdapter: activities into the
+inbox, stored activities into `Incoming`, replies into Adaptive Cards sent as proactive
+messages.
 
-The turn only validates, authenticates and commits the activity to the inbox (201); a
-worker answers later through `continue_conversation`, so a reply is retried like any
-outbox row and a slow connector never holds up the request.
-
-The Python Bot Framework SDK is archived upstream; everything Teams-specific lives in this
-module, so moving to the Microsoft 365 Agents SDK replaces this file only.
+The request is authenticated first (`teams_tokens`, before the body is read), then its
+shape is checked, then the activity is committed to the inbox and acknowledged with 202,
+as the SDK acknowledges. The SDK's turn pipeline is not run on the request: it would
+fetch a connector token for a turn that sends nothing. A worker answers later through the
+adapter's `continue_conversation`, so a reply is retried like any outbox row and a slow
+connector never holds up the request.
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from types import SimpleNamespace
 
-import jwt
 from aiohttp import web
-from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
+from microsoft_agents.activity import Activity, ConversationReference
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import (
+    CardFactory,
+    ClaimsIdentity,
+    MessageFactory,
+    TurnContext,
 )
-from botbuilder.schema import Activity, ConversationReference
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 
 from bot.channels import actions
+from bot.channels.teams_connection import TeamsAuth
+from bot.channels.teams_tokens import SigningKeys, TokenCheck
 from bot.config import Settings
 from bot.engine import Engine
 from bot.replies import Incoming, Reply
@@ -36,7 +39,7 @@ from bot.storage.models import ConversationRef, OutboxMessage
 from bot.tickets.routing import TEAMS_CHANNEL
 
 log = logging.getLogger("kombot.teams")
-TIMEOUT = 10  # seconds, for each connector call
+ANONYMOUS_AUDIENCE = "https://api.botframework.com"  # no token is fetched for it
 
 
 def _no_nul(value: str) -> str:
@@ -67,14 +70,29 @@ class ActivityShape(BaseModel):
     _plain = field_validator("id", "type")(lambda v: v if v is None else _no_nul(v))
 
 
-def validated(raw: bytes) -> dict | None:
-    """The activity as a dict, or None when it is not one we can act on."""
+def validated(raw: bytes) -> Activity | None:
+    """The activity, or None when it is not one we can act on."""
     try:
         data = json.loads(raw)
         ActivityShape.model_validate(data)
+        return Activity.model_validate(data)
     except (ValueError, RecursionError, ValidationError):
         return None
-    return data
+
+
+def kind_of(activity: Activity) -> str | None:
+    """What the bot keeps: messages (and card submits), and being added somewhere."""
+    if activity.type == "message":
+        return "message"
+    if activity.type == "installationUpdate" and activity.action == "add":
+        return "installed"
+    return None
+
+
+def service_url_matches(identity: ClaimsIdentity, activity: Activity) -> bool:
+    """A connector token names the service it came from; the activity must agree."""
+    claimed = identity.get_claim_value("serviceurl")
+    return not claimed or claimed.rstrip("/") == (activity.service_url or "").rstrip("/")
 
 
 def card(replies: list[Reply]) -> dict:
@@ -113,85 +131,62 @@ def card(replies: list[Reply]) -> dict:
     }
 
 
-def _well_formed_bearer(header: str) -> bool:
-    """A bearer token that at least parses as a JWT; botbuilder validates it fully.
-    (Malformed ones are refused here, as 401, before any key is fetched.)"""
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return False
-    try:
-        jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
-        return False
-    return True
-
-
-class KombotTeamsBot(ActivityHandler):
-    """Inside the authenticated turn: keep the activity, answer later."""
-
-    def __init__(self, channel: TeamsChannel):
-        self.channel = channel
-
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        await self.channel.keep(turn_context.activity, "message")
-
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self.channel.keep(turn_context.activity, "installed")
-
-
 class TeamsChannel:
     def __init__(self, settings: Settings, engine: Callable[[], Engine], accept: Accept):
         self.settings = settings
         self.engine = engine
         self.accept = accept
-        self.app_id = settings.teams_app_id or ""
-        config = SimpleNamespace(
-            APP_ID=self.app_id,
-            APP_PASSWORD=settings.teams_app_password or "",
-            APP_TYPE=settings.teams_app_type,
-            APP_TENANTID=settings.teams_app_tenant_id,
-        )
-        self.adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-        self.adapter.on_turn_error = self._on_error
-        self.bot = KombotTeamsBot(self)
+        auth = TeamsAuth.from_settings(settings)
+        self.app_id = auth.app_id
+        self.keys = SigningKeys(auth.key_urls, timeout=settings.teams_keys_timeout_seconds)
+        self.tokens = TokenCheck(auth.app_id, auth.issuers, self.keys) if auth.app_id else None
+        self.adapter = CloudAdapter(connection_manager=auth.connections())  # the way out
+
+    async def start(self) -> None:
+        if self.tokens is not None:
+            await self.keys.start()
+
+    async def stop(self) -> None:
+        await self.keys.stop()
 
     async def handle(self, request: web.Request) -> web.Response:
         """aiohttp handler for POST /api/messages."""
+        if self.tokens is None:
+            identity = ClaimsIdentity()  # anonymous: local testing only
+        else:
+            identity = self.tokens.claims(request.headers.get("Authorization", ""))
+            if identity is None:
+                return web.Response(status=401, text="unauthorized")
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.Response(status=415, text="application/json expected")
-        if self.app_id and not _well_formed_bearer(request.headers.get("Authorization", "")):
-            return web.Response(status=401, text="unauthorized")
-        if validated(await request.read()) is None:
+        activity = validated(await request.read())
+        if activity is None:
             return web.Response(status=400, text="malformed activity")
-        try:
-            response = await self.adapter.process(request, self.bot)
-        except (jwt.PyJWTError, PermissionError):  # a malformed or foreign token
+        if not service_url_matches(identity, activity):
             return web.Response(status=401, text="unauthorized")
-        return response or web.Response(status=201)
-
-    async def _on_error(self, turn_context: TurnContext, error: Exception) -> None:
-        """The inbox could not take the activity: the turn fails (500) and the
-        connector retries; nothing was acknowledged."""
-        log.error("teams turn failed: %s", type(error).__name__, exc_info=error)
-        raise error
+        kind = kind_of(activity)
+        if kind is not None:  # if the inbox cannot take it: 500, and the connector retries
+            await self.keep(activity, kind)
+        return web.Response(status=202)
 
     async def keep(self, activity: Activity, kind: str) -> None:
         key = f"teams:{kind}:{activity.id}"
-        await self.accept(key, "teams", {"kind": kind, "activity": activity.serialize()})
+        stored = activity.model_dump(by_alias=True, exclude_none=True, mode="json")
+        await self.accept(key, "teams", {"kind": kind, "activity": stored})
 
     # --- from the inbox: to the engine ------------------------------------------------------
     def route(self, engine: Engine, payload: dict) -> Route:
-        activity = Activity().deserialize(payload["activity"])
+        activity = Activity.model_validate(payload["activity"])
         return self._route(activity, self.who(engine, activity)[0])
 
     def _route(self, activity: Activity, org: str) -> Route:
-        reference = TurnContext.get_conversation_reference(activity).serialize()
+        reference = _reference(activity)
         return Route(
             org, {"platform": "teams", "reference": reference, "tenant": _tenant(activity)}
         )
 
     async def prepare(self, engine: Engine, payload: dict, key: str) -> Prepared:
-        activity = Activity().deserialize(payload["activity"])
+        activity = Activity.model_validate(payload["activity"])
         org, user = self.who(engine, activity)
         route = self._route(activity, org)
 
@@ -233,7 +228,7 @@ class TeamsChannel:
         self._store(engine, activity, org, user)
 
     def _store(self, engine: Engine, activity: Activity, org: str, user: str) -> None:
-        reference = TurnContext.get_conversation_reference(activity).serialize()
+        reference = _reference(activity)
         tenant = _tenant(activity)
         now = engine.desk.clock.now()
         with engine.desk.sessions.begin() as session:
@@ -274,18 +269,31 @@ class TeamsChannel:
         await self.reply({"reference": target.reference, "tenant": target.tenant_id}, replies)
 
     async def reply(self, to: dict, replies: list[Reply]) -> None:
-        reference = ConversationReference().deserialize(to["reference"])
+        reference = ConversationReference.model_validate(to["reference"])
         reference.conversation.tenant_id = to.get("tenant")
+        continuation = reference.get_continuation_activity()
 
         async def send(turn_context: TurnContext) -> None:
             await turn_context.send_activity(
                 MessageFactory.attachment(CardFactory.adaptive_card(card(replies)))
             )
 
-        await self.adapter.continue_conversation(reference, send, bot_app_id=self.app_id)
+        if self.tokens is None:
+            await self.adapter.continue_conversation_with_claims(
+                ClaimsIdentity(), continuation, send, audience=ANONYMOUS_AUDIENCE
+            )
+        else:
+            await self.adapter.continue_conversation(self.app_id, continuation, send)
+
+
+def _reference(activity: Activity) -> dict:
+    """Where to answer, in the wire format botbuilder stored too (tenant kept apart)."""
+    reference = activity.get_conversation_reference()
+    return reference.model_dump(by_alias=True, exclude_none=True, mode="json")
 
 
 def _tenant(activity: Activity) -> str | None:
-    return (activity.channel_data or {}).get("tenant", {}).get("id") or (
-        activity.conversation.additional_properties or {}
-    ).get("tenantId")
+    channel_data = activity.channel_data or {}
+    if not isinstance(channel_data, dict):
+        channel_data = channel_data.model_dump()  # the SDK's typed channel data
+    return (channel_data.get("tenant") or {}).get("id") or activity.conversation.tenant_id

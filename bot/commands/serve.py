@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.knowledge.yamlfile import KnowledgeError
 
 WORKER = [sys.executable, "-c", "from bot.cli import main; main()", "worker"]
-LIBRARY_THREADS = 32  # the loop's default executor: botbuilder's connector calls wait there
+LIBRARY_THREADS = 32  # the loop's default executor: MSAL's token requests wait there
 
 
 def _settings() -> Settings:

@@ -14,6 +14,7 @@ import logging
 
 from bot.channels.slack import SlackChannel
 from bot.channels.teams import TeamsChannel
+from bot.channels.teams_connection import TeamsAuth
 from bot.config import Settings
 from bot.engine import Engine
 from bot.runtime.answering import Answering
@@ -38,13 +39,15 @@ def check_configuration(settings: Settings) -> None:
             "KOMBOT_SLACK_SIGNING_SECRET is required with a Slack bot "
             "token: unsigned Slack requests are never accepted"
         )
-    if not settings.teams_app_id and not settings.teams_allow_no_auth:
+    teams_app_id = TeamsAuth.from_settings(settings).app_id
+    if not teams_app_id and not settings.teams_allow_no_auth:
         raise ConfigurationError(
-            "Teams needs KOMBOT_TEAMS_APP_ID and KOMBOT_TEAMS_APP_PASSWORD. For local testing "
-            "without authentication set KOMBOT_TEAMS_ALLOW_NO_AUTH=1 (never in production: "
+            "Teams needs KOMBOT_TEAMS_APP_ID and KOMBOT_TEAMS_APP_PASSWORD (or the Agents SDK's "
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID and __CLIENTSECRET). For local "
+            "testing without authentication set KOMBOT_TEAMS_ALLOW_NO_AUTH=1 (never in production: "
             "the endpoint then accepts any request)"
         )
-    if not settings.teams_app_id:
+    if not teams_app_id:
         log.warning(
             "TEAMS AUTHENTICATION IS OFF (KOMBOT_TEAMS_ALLOW_NO_AUTH=1): /api/messages "
             "accepts unauthenticated requests; for local testing only"

@@ -1,8 +1,8 @@
 """Named thread pools for blocking work, so one kind of work never queues behind another.
 
 The acks (an inbox insert) and /healthz use `quick`; answering uses `answer`. The loop's
-default executor is left to libraries: botbuilder's connector sends with `requests` there,
-and an endpoint that hangs must not stall an ack or a health check.
+default executor is left to libraries (MSAL fetches the Teams connector token with
+`requests` there), and an endpoint that hangs must not stall an ack or a health check.
 """
 
 from __future__ import annotations

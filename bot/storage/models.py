@@ -274,8 +274,9 @@ class FeedbackRecord(Base):
 
 
 class ConversationRef(Base):
-    """Where to reach a person proactively in Teams (the tenant id kept apart: botbuilder
-    drops it when it serialises a conversation reference)."""
+    """Where to reach a person proactively in Teams: a conversation reference in the wire
+    format, which botbuilder and the Agents SDK share. The tenant id is kept apart
+    (botbuilder dropped it when it serialised a reference)."""
 
     __tablename__ = "conversation_refs"
     id: Mapped[int] = mapped_column(primary_key=True)
