@@ -160,3 +160,33 @@ def test_teams_triage_channel_gets_tickets_once_the_bot_is_in_it(knowledge, db_u
             assert "HASTER: Ny henvendelse" in json.dumps(posts[-1], ensure_ascii=False)
 
     run(scenario())
+
+
+def test_installing_the_app_welcomes_the_person_in_their_language_with_their_page(
+    knowledge, db_url
+):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            leader = knowledge.org(RM).directory.leaders[0]
+            person = knowledge.org(RM).directory.person(leader.email)
+            installed = {
+                **activity(aad=person.teams_id, service_url=stack.connector.url),
+                "type": "installationUpdate",
+                "action": "add",
+                "id": "install-1",
+                "locale": "sv-SE",
+                "conversation": {"id": "a:personal", "conversationType": "personal"},
+            }
+            assert (await stack.activity(installed)).status == 202
+            [welcome] = await stack.connector.wait_for("POST")
+            texts = json.dumps(welcome, ensure_ascii=False)
+            assert "Jag svarar på frågor" in texts  # help, in the person's Teams language
+            assert "Du har inga öppna ärenden" in texts  # their requests and queue
+            assert str(leader.dialogue_meeting.year) in texts  # a leader's goals
+
+            home = activity("hjem", aad=person.teams_id, service_url=stack.connector.url)
+            await stack.activity({**home, "id": "home-1"})
+            posts = await stack.connector.wait_for("POST", 2)
+            assert "Du har ingen åbne henvendelser" in json.dumps(posts[1], ensure_ascii=False)
+
+    run(scenario())

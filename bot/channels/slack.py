@@ -221,22 +221,19 @@ class SlackChannel:
         route = self.route(engine, payload)
         user = await self.identity(engine, route.org, payload["user"])
 
-        def incoming(text: str = "", action: Action | None = None, suffix: str = "") -> Incoming:
+        def incoming(text: str = "", action: Action | None = None) -> Incoming:
             return Incoming(
                 text=text,
                 org=route.org,
                 user=user,
                 channel="slack",
                 action=action,
-                message_id=key.removeprefix("slack:") + suffix,
+                message_id=key.removeprefix("slack:"),
             )
 
         kind = payload["kind"]
-        if kind == "home":  # my requests and queue, and a leader's goals: as actions
-            incomings = [
-                incoming(action=Action("my_tickets"), suffix=":tickets"),
-                incoming(action=Action("goals_show"), suffix=":goals"),
-            ]
+        if kind == "home":  # my requests and queue, and a leader's goals
+            incomings = [incoming(action=Action("home"))]
         elif kind == "button":
             action = actions.decode(payload.get("value")) or actions.UNREADABLE
             incomings = [incoming(action=action)]

@@ -33,7 +33,8 @@ from bot.channels.teams_connection import TeamsAuth
 from bot.channels.teams_tokens import SigningKeys, TokenCheck
 from bot.config import Settings
 from bot.engine import Engine
-from bot.replies import Incoming, Reply
+from bot.languages import LANGS, Lang
+from bot.replies import Action, Incoming, Reply
 from bot.runtime.answering import Accept, Prepared, Route
 from bot.storage.models import ConversationRef, OutboxMessage
 from bot.tickets.routing import TEAMS_CHANNEL
@@ -193,8 +194,20 @@ class TeamsChannel:
         def remember(engine: Engine) -> None:
             self.remember(engine, activity, org, user)
 
-        if payload["kind"] != "message":  # added to a chat or channel: remember it only
-            return Prepared(route, user, [], remember)
+        locale = _language(activity.locale)
+        if payload["kind"] != "message":  # added somewhere: remember it; welcome a person
+            if activity.conversation.conversation_type not in (None, "personal"):
+                return Prepared(route, user, [], remember)
+            welcome = Incoming(
+                text="",
+                org=org,
+                user=user,
+                channel="teams",
+                locale=locale,
+                action=Action("welcome", {}, locale),
+                message_id=activity.id,
+            )
+            return Prepared(route, user, [welcome], remember)
         action = None
         if isinstance(activity.value, dict) and "kombot" in activity.value:
             action = actions.decode(activity.value["kombot"])
@@ -206,6 +219,7 @@ class TeamsChannel:
             org=org,
             user=user,
             channel="teams",
+            locale=locale,
             action=action,
             message_id=activity.id,
         )
@@ -284,6 +298,13 @@ class TeamsChannel:
             )
         else:
             await self.adapter.continue_conversation(self.app_id, continuation, send)
+
+
+def _language(locale: str | None) -> Lang | None:
+    """Teams' locale ("sv-SE", "nb-NO", "nn-NO") as one of the bot's languages."""
+    code = (locale or "").split("-")[0].lower()
+    code = "nb" if code in ("no", "nn") else code
+    return code if code in LANGS else None
 
 
 def _reference(activity: Activity) -> dict:
