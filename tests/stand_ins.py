@@ -49,7 +49,8 @@ class Recorder:
 
 
 class SlackApi(Recorder):
-    """auth.test, chat.postMessage, users.info, views.publish, and response_url."""
+    """auth.test, chat.postMessage, chat.update, users.info, users.lookupByEmail,
+    views.publish, and response_url."""
 
     def __init__(self, emails: dict[str, str]):
         super().__init__()
@@ -62,12 +63,13 @@ class SlackApi(Recorder):
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/api/{method}", self.api)
+        app.router.add_get("/api/{method}", self.api)  # users.lookupByEmail and friends
         app.router.add_post("/respond/{tail:.*}", self.respond)
         return app
 
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        raw = await request.text()
+        raw = await request.text() if request.method == "POST" else request.query_string
         if request.content_type == "application/json":
             body = json.loads(raw or "{}")
         else:
@@ -100,6 +102,11 @@ class SlackApi(Recorder):
                     "user": "kombot",
                 }
             )
+        if method == "users.lookupByEmail":
+            found = [uid for uid, email in self.emails.items() if email == body.get("email")]
+            if not found:
+                return web.json_response({"ok": False, "error": "users_not_found"})
+            return web.json_response({"ok": True, "user": {"id": found[0]}})
         if method == "users.info":
             email = self.emails.get(body.get("user"), "unknown@example.org")
             return web.json_response(

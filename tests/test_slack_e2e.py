@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.replies import Incoming
 from bot.storage.models import AnswerRecord, Turn
+from bot.storage.outbox import enqueue_many
 
 
 def test_question_in_a_slack_dm_is_answered_with_blocks(knowledge, db_url):
@@ -262,5 +263,35 @@ def test_urgent_ticket_reaches_the_triage_channel_and_is_claimed_there(knowledge
             await stack.click(member.slack_id, button(card, "Tag sagen"))
             [claimed] = await stack.slack_api.wait_for("response_url")
             assert claimed["text"].startswith("Du har taget")
+
+    run(scenario())
+
+
+def test_someone_the_directory_lists_without_a_slack_id_is_found_by_e_mail(knowledge, db_url):
+    """users.lookupByEmail once per person; someone not in the workspace is not asked for
+    again on the next notice."""
+    newcomer, stranger = "ny.kollega@rm.example.org", "ikke.i.slack@rm.example.org"
+
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            stack.slack_api.emails["UNEW"] = newcomer
+            with stack.server.engine.desk.sessions.begin() as session:
+                rows = [
+                    {
+                        "key": f"notice:{n}:{who}",
+                        "org": RM,
+                        "recipient": who,
+                        "payload": {"text": f"Besked {n}", "choices": [], "language": "da"},
+                    }
+                    for n in (1, 2)
+                    for who in (newcomer, stranger)
+                ]
+                enqueue_many(session, rows, stack.server.engine.desk.clock.now())
+            assert await stack.server.deliver_once() == 2  # both to the newcomer
+            posts = stack.slack_api.called("chat.postMessage")
+            assert [p["channel"] for p in posts] == ["UNEW", "UNEW"]
+            assert await stack.server.deliver_once() == 0  # the stranger: still no one
+            asked = [c["email"] for c in stack.slack_api.called("users.lookupByEmail")]
+            assert sorted(asked) == sorted([newcomer, stranger])
 
     run(scenario())

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels import actions
+from bot.channels.slack_lookup import SlackIds
 from bot.channels.slack_shapes import well_formed
 from bot.config import Settings
 from bot.engine import Engine
@@ -96,6 +97,7 @@ class SlackChannel:
         )
         self.verifier = SignatureVerifier(settings.slack_signing_secret)
         self._emails: dict[str, str] = {}
+        self.ids = SlackIds(client)
         self._register()
 
     async def open(self) -> None:
@@ -259,12 +261,16 @@ class SlackChannel:
         return self._emails[slack_user]
 
     # --- to Slack (the outbox) ---------------------------------------------------------------
-    def reaches(self, engine: Engine, row: OutboxMessage) -> str | None:
-        """The Slack user id for an outbox row's recipient, if they use Slack."""
+    async def reaches(self, engine: Engine, row: OutboxMessage) -> str | None:
+        """The Slack user id for an outbox row's recipient, if they use Slack: from the
+        directory, from someone who wrote to the bot, else looked up by e-mail."""
         person = engine.knowledge.org(row.org).directory.person(row.recipient)
         if person is not None and person.slack_id:
             return person.slack_id
-        return next((sid for sid, email in self._emails.items() if email == row.recipient), None)
+        wrote = next((sid for sid, email in self._emails.items() if email == row.recipient), None)
+        if wrote is not None or "@" not in row.recipient or ":" in row.recipient:
+            return wrote
+        return await self.ids.of(row.recipient)
 
     async def deliver(self, slack_user: str, replies: list[Reply]) -> None:
         await self.client.chat_postMessage(

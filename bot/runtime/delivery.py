@@ -109,7 +109,7 @@ class Delivery:
             return
         if row.recipient.startswith(TEAMS_CHANNEL):
             raise Unreachable("the bot has not been added to this Teams channel")
-        if self.slack is not None and (slack_user := self.slack.reaches(engine, row)):
+        if self.slack is not None and (slack_user := await self.slack.reaches(engine, row)):
             await self.slack.deliver(slack_user, replies)
             return
         raise NoRoute(f"no Teams conversation or Slack id for {row.recipient}")
