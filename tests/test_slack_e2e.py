@@ -263,6 +263,16 @@ def test_urgent_ticket_reaches_the_triage_channel_and_is_claimed_there(knowledge
             await stack.click(member.slack_id, button(card, "Tag sagen"))
             [claimed] = await stack.slack_api.wait_for("response_url")
             assert claimed["text"].startswith("Du har taget")
+            # every card about the ticket now says who took it, and has no buttons left
+            rewritten = [blocks_of(u) for u in await stack.slack_api.wait_for("chat.update")]
+            triage = next(u for u in rewritten if u["channel"] == media.triage_channel["slack"])
+            assert triage["ts"] == "1700000000.000100"  # the message posted before
+            assert f"Nu: taget af {member.name}." in triage["text"]
+            assert not [b for b in triage["blocks"] if b["type"] == "actions"]
+            # pressing Claim on a card that has not been rewritten yet: the current state
+            await stack.click(member.slack_id, button(card, "Tag sagen"))
+            replies = await stack.slack_api.wait_for("response_url", 2)
+            assert "taget" in replies[1]["text"]
 
     run(scenario())
 

@@ -16,7 +16,22 @@ from bot.tickets.routing import TEAMS_CHANNEL
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def test_teams_question_answered_with_an_adaptive_card_and_submit_handled(knowledge, db_url):
+def press(button: dict, activity_id: str, service_url: str, **fields) -> dict:
+    """The invoke Teams sends when someone presses an Action.Execute button."""
+    return {
+        **activity(activity_id=activity_id, service_url=service_url, **fields),
+        "type": "invoke",
+        "name": "adaptiveCard/action",
+        "value": {
+            "action": {"type": "Action.Execute", "verb": button["verb"], "data": button["data"]},
+            "trigger": "manual",
+        },
+    }
+
+
+def test_teams_question_answered_with_an_adaptive_card_and_a_button_press_handled(
+    knowledge, db_url
+):
     async def scenario():
         async with Stack(knowledge, db_url) as stack:
             first = activity(
@@ -32,12 +47,19 @@ def test_teams_question_answered_with_an_adaptive_card_and_submit_handled(knowle
             texts = " ".join(b.get("text", "") for b in card["body"])
             assert "No." in texts or "not obliged" in texts
             helpful = next(a for a in card["actions"] if a["title"] == "Helpful")
-            submit = activity(
-                value=helpful["data"], activity_id="act-2", service_url=stack.connector.url
-            )
-            await stack.activity(submit)
+            assert helpful["type"] == "Action.Execute"
+            response = await stack.activity(press(helpful, "act-2", stack.connector.url))
+            assert response.status == 200  # Teams waits for the invoke's answer
+            assert (await response.json())["type"] == "application/vnd.microsoft.activity.message"
             replies = await stack.connector.wait_for("POST", 2)
             assert "Thank you for your feedback!" in json.dumps(replies[1])
+            # a card sent before the move to Universal Actions still submits as a message
+            old = activity(
+                value=helpful["data"], activity_id="act-3", service_url=stack.connector.url
+            )
+            await stack.activity(old)
+            replies = await stack.connector.wait_for("POST", 3)
+            assert "feedback" in json.dumps(replies[2])
 
     run(scenario())
 
@@ -158,6 +180,28 @@ def test_teams_triage_channel_gets_tickets_once_the_bot_is_in_it(knowledge, db_u
             await stack.crisis_in_slack(employee.slack_id, "EvC")
             posts = await stack.connector.wait_for("POST")
             assert "HASTER: Ny henvendelse" in json.dumps(posts[-1], ensure_ascii=False)
+
+            # an adviser claims it from the channel: the card changes for everyone
+            card = posts[-1]["attachments"][0]["content"]
+            claim = next(a for a in card["actions"] if a["title"] == "Tag sagen")
+            member = next(
+                knowledge.org(RM).directory.person(m)
+                for m in media.members
+                if knowledge.org(RM).directory.person(m).teams_id
+            )
+            in_channel = {"id": channel, "conversationType": "channel", "tenantId": "tenant-1"}
+            pressed = press(claim, "press-1", stack.connector.url, aad=member.teams_id) | {
+                "conversation": in_channel
+            }
+            assert (await stack.activity(pressed)).status == 200
+            [rewritten] = await stack.connector.wait_for("PUT")
+            content = rewritten["attachments"][0]["content"]
+            text = json.dumps(content, ensure_ascii=False)
+            assert f"Nu: taget af {member.name}." in text
+            assert content["actions"] == []
+            bodies = [body for _, body in stack.connector.calls]
+            posted_as = f"activity-{bodies.index(posts[-1]) + 1}"  # the id the stand-in gave
+            assert rewritten["id"] == posted_as  # the very message posted, rewritten
 
     run(scenario())
 

@@ -272,9 +272,20 @@ class SlackChannel:
             return wrote
         return await self.ids.of(row.recipient)
 
-    async def deliver(self, slack_user: str, replies: list[Reply]) -> None:
-        await self.client.chat_postMessage(
+    async def deliver(self, slack_user: str, replies: list[Reply]) -> dict:
+        """Post to a person (their DM) or a channel; where the message landed."""
+        response = await self.client.chat_postMessage(
             channel=slack_user, text=fallback_text(replies), blocks=blocks(replies)
+        )
+        return {"channel": response["channel"], "ts": response["ts"]}
+
+    async def update(self, message: dict, replies: list[Reply]) -> None:
+        """Rewrite a message posted before, for everyone who sees it."""
+        await self.client.chat_update(
+            channel=message["channel"],
+            ts=message["ts"],
+            text=fallback_text(replies),
+            blocks=blocks(replies),
         )
 
     async def reply(self, to: dict, replies: list[Reply]) -> None:

@@ -81,9 +81,12 @@ def validated(raw: bytes) -> Activity | None:
         return None
 
 
+CARD_ACTION = "adaptiveCard/action"  # the invoke a Universal Action (Action.Execute) sends
+
+
 def kind_of(activity: Activity) -> str | None:
-    """What the bot keeps: messages (and card submits), and being added somewhere."""
-    if activity.type == "message":
+    """What the bot keeps: messages and button presses, and being added somewhere."""
+    if activity.type == "message" or (activity.type == "invoke" and activity.name == CARD_ACTION):
         return "message"
     if activity.type == "installationUpdate" and activity.action == "add":
         return "installed"
@@ -116,8 +119,9 @@ def card(replies: list[Reply]) -> dict:
                 }
             )
         buttons += [
-            {
-                "type": "Action.Submit",
+            {  # a Universal Action: the press comes back as an invoke, answered at once
+                "type": "Action.Execute",
+                "verb": "kombot",
                 "title": choice.label[:80],
                 "data": {"kombot": actions.encode(choice.action)},
             }
@@ -168,7 +172,19 @@ class TeamsChannel:
         kind = kind_of(activity)
         if kind is not None:  # if the inbox cannot take it: 500, and the connector retries
             await self.keep(activity, kind)
+        if activity.type == "invoke":  # Teams waits for this; the answer follows as a message
+            return web.json_response(self._received(activity))
         return web.Response(status=202)
+
+    def _received(self, activity: Activity) -> dict:
+        engine = self.engine()
+        org = self.settings.teams_tenants.get(_tenant(activity) or "", self.settings.org)
+        lang = _language(activity.locale) or engine.knowledge.org(org).org.language
+        return {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.activity.message",
+            "value": engine.knowledge.message("card_action_received", lang),
+        }
 
     async def keep(self, activity: Activity, kind: str) -> None:
         key = f"teams:{kind}:{activity.id}"
@@ -209,9 +225,10 @@ class TeamsChannel:
             )
             return Prepared(route, user, [welcome], remember)
         action = None
-        if isinstance(activity.value, dict) and "kombot" in activity.value:
-            action = actions.decode(activity.value["kombot"])
-        elif activity.value is not None:  # a card submit we cannot read
+        pressed = _pressed(activity)
+        if isinstance(pressed, dict) and "kombot" in pressed:
+            action = actions.decode(pressed["kombot"]) or actions.UNREADABLE
+        elif pressed is not None:  # a card submit we cannot read
             action = actions.UNREADABLE
         text = (TurnContext.remove_recipient_mention(activity) or "").strip()
         incoming = Incoming(
@@ -279,25 +296,54 @@ class TeamsChannel:
                 )
             )
 
-    async def deliver(self, target: ConversationRef, replies: list[Reply]) -> None:
-        await self.reply({"reference": target.reference, "tenant": target.tenant_id}, replies)
+    async def deliver(self, target: ConversationRef, replies: list[Reply]) -> dict:
+        """Post proactively; where the message landed, to rewrite it later."""
+        to = {"reference": target.reference, "tenant": target.tenant_id}
+        return {**to, "activity_id": await self.reply(to, replies)}
 
-    async def reply(self, to: dict, replies: list[Reply]) -> None:
+    async def reply(self, to: dict, replies: list[Reply]) -> str | None:
+        """Post into the conversation `to` refers to; the new activity's id."""
+        posted: list[str | None] = []
+
+        async def send(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(
+                MessageFactory.attachment(CardFactory.adaptive_card(card(replies)))
+            )
+            posted.append(response.id if response else None)
+
+        await self._continue(to, send)
+        return posted[0] if posted else None
+
+    async def update(self, message: dict, replies: list[Reply]) -> None:
+        """Rewrite a card posted before, for everyone in the conversation."""
+
+        async def rewrite(turn_context: TurnContext) -> None:
+            activity = MessageFactory.attachment(CardFactory.adaptive_card(card(replies)))
+            activity.id = message["activity_id"]
+            await turn_context.update_activity(activity)
+
+        await self._continue(message, rewrite)
+
+    async def _continue(self, to: dict, callback) -> None:
         reference = ConversationReference.model_validate(to["reference"])
         reference.conversation.tenant_id = to.get("tenant")
         continuation = reference.get_continuation_activity()
-
-        async def send(turn_context: TurnContext) -> None:
-            await turn_context.send_activity(
-                MessageFactory.attachment(CardFactory.adaptive_card(card(replies)))
-            )
-
         if self.tokens is None:
             await self.adapter.continue_conversation_with_claims(
-                ClaimsIdentity(), continuation, send, audience=ANONYMOUS_AUDIENCE
+                ClaimsIdentity(), continuation, callback, audience=ANONYMOUS_AUDIENCE
             )
         else:
-            await self.adapter.continue_conversation(self.app_id, continuation, send)
+            await self.adapter.continue_conversation(self.app_id, continuation, callback)
+
+
+def _pressed(activity: Activity):
+    """The data of the button pressed: an Action.Execute invoke carries it under
+    value.action.data, an older Action.Submit card as the message's value."""
+    if activity.type != "invoke":
+        return activity.value
+    value = activity.value if isinstance(activity.value, dict) else {}
+    action = value.get("action") if isinstance(value.get("action"), dict) else {}
+    return action.get("data", value)
 
 
 def _language(locale: str | None) -> Lang | None:

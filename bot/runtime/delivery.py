@@ -3,7 +3,8 @@ person (Teams if they have talked to the bot there, else Slack), triage posts to
 
 Rows are grouped by destination and the groups are sent concurrently, each call with a
 timeout: one endpoint that hangs delays its own rows only. A failed send stays in the
-outbox and is retried with backoff.
+outbox and is retried with backoff. A ticket card is remembered where it landed, in the
+same transaction that marks it sent, so that later changes rewrite it (`bot.tickets.cards`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.engine import Engine
 from bot.runtime.threads import Threads
 from bot.storage.models import OutboxMessage
 from bot.storage.outbox import RETRY_BASE, OutboxWorker
+from bot.tickets import cards
 from bot.tickets.routing import SLACK_CHANNEL, TEAMS_CHANNEL
 
 log = logging.getLogger("kombot.delivery")
@@ -75,43 +77,57 @@ class Delivery:
         sent = 0
         for row in rows:
             try:
-                await asyncio.wait_for(self._send(engine, row), self.timeout)
+                posted = await asyncio.wait_for(self._send(engine, row), self.timeout)
             except Unreachable as exc:
                 await self.threads.run(worker.skipped, row, str(exc))
                 continue
             except Exception as exc:  # incl. a timeout: retried with backoff, then failed
                 await self.threads.run(worker.failed, row, exc)
                 continue
-            await self.threads.run(worker.sent, row.id)
+            await self.threads.run(self._sent, engine, worker, row, posted)
             sent += 1
         return sent
 
-    async def _send(self, engine: Engine, row: OutboxMessage) -> None:
+    @staticmethod
+    def _sent(engine: Engine, worker: OutboxWorker, row: OutboxMessage, posted) -> None:
+        with engine.desk.sessions.unit():
+            worker.sent(row.id)
+            if posted is not None and cards.worth_keeping(row.payload):
+                with engine.desk.sessions.begin() as session:
+                    cards.remember(session, row, *posted, engine.desk.clock.now())
+
+    async def _send(self, engine: Engine, row: OutboxMessage) -> tuple[str, dict] | None:
+        """Send one row; for a new message, the platform and where it landed."""
         payload = row.payload
         if "ticket" in payload:  # only a ticket notice can be out of date: no hop for answers
             payload = await self.threads.run(engine.desk.as_of_now, row.org, payload)
         replies = payload_replies(payload)
+        if cards.UPDATE in payload:  # a card posted before, rewritten as the ticket now reads
+            message = payload[cards.UPDATE]
+            channel = self.slack if message["platform"] == "slack" else self.teams
+            if channel is None:
+                raise Unreachable("Slack is not configured here")
+            await channel.update(message, replies)
+            return None
         to = payload.get("to")
         if to is not None:  # an answer: back where the question came from
             channel = self.slack if to["platform"] == "slack" else self.teams
             if channel is None:
                 raise Unreachable("Slack is not configured here")
             await channel.reply(to, replies)
-            return
+            return None
         if row.recipient.startswith(SLACK_CHANNEL):
             if self.slack is None:
                 raise Unreachable("Slack is not configured here")
-            await self.slack.deliver(row.recipient.removeprefix(SLACK_CHANNEL), replies)
-            return
+            channel_id = row.recipient.removeprefix(SLACK_CHANNEL)
+            return "slack", await self.slack.deliver(channel_id, replies)
         target = await self.threads.run(self.teams.reaches, engine, row)
         if target is not None:
-            await self.teams.deliver(target, replies)
-            return
+            return "teams", await self.teams.deliver(target, replies)
         if row.recipient.startswith(TEAMS_CHANNEL):
             raise Unreachable("the bot has not been added to this Teams channel")
         if self.slack is not None and (slack_user := await self.slack.reaches(engine, row)):
-            await self.slack.deliver(slack_user, replies)
-            return
+            return "slack", await self.slack.deliver(slack_user, replies)
         raise NoRoute(f"no Teams conversation or Slack id for {row.recipient}")
 
 

@@ -287,3 +287,20 @@ class ConversationRef(Base):
     tenant_id: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     __table_args__ = (UniqueConstraint("channel", "user", name="uq_conversation_refs_user"),)
+
+
+class PostedCard(Base):
+    """A ticket notice with buttons, as it was posted (a Slack channel and ts, or a Teams
+    activity id): when the ticket changes it is rewritten in place, for everyone who sees
+    it, so nobody presses Claim on a ticket someone else already took."""
+
+    __tablename__ = "posted_cards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    ticket: Mapped[str] = mapped_column(String(32))  # the human id
+    recipient: Mapped[str] = mapped_column(String(255))
+    platform: Mapped[str] = mapped_column(String(16))
+    message: Mapped[dict] = mapped_column(JSON)  # where it is: channel and ts, or activity id
+    notice: Mapped[dict] = mapped_column(JSON)  # what it said, to read again as of now
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (Index("ix_posted_cards_ticket", "org", "ticket"),)

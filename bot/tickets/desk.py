@@ -20,11 +20,12 @@ from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
 from bot.storage.db import Sessions
 from bot.storage.models import Ticket, TicketCounter, TicketEvent
-from bot.tickets import notices, routing, sla
+from bot.tickets import cards, notices, routing, sla
 from bot.tickets.intake import Intake
 from bot.tickets.routing import Route
 
 OPEN_STATES = ("open", "claimed")
+CHANGES_A_CARD = ("claimed", "reassigned", "resolved", "cancelled")
 SUBJECT_CHARS = 300
 
 
@@ -250,7 +251,9 @@ class Desk:
     # --- reading -------------------------------------------------------------------------
     def as_of_now(self, org_id: str, payload: dict) -> dict:
         """A notice about a ticket, as it reads when it is delivered: if the ticket has
-        been claimed, resolved or cancelled since, it says so and has no buttons."""
+        been claimed, resolved or cancelled since, it says so and has no buttons. A card
+        rewritten in place (seen by a whole channel) keeps none; a notice sent now to one
+        person keeps what the assignee may still do."""
         human_id = payload.get("ticket")
         if not human_id or not payload.get("choices"):
             return payload
@@ -259,10 +262,12 @@ class Desk:
         if ticket is None or ticket.state == "open":
             return payload
         lang = payload.get("language", "en")
-        now = self.knowledge.message(
-            "ticket_now", lang, state=self.knowledge.message(f"state_{ticket.state}", lang)
-        )
-        still = ticket.state == "claimed"  # the assignee may still resolve or pass it on
+        state = self.knowledge.message(f"state_{ticket.state}", lang)
+        if ticket.state == "claimed":
+            name = notices.person_name(self.knowledge.org(org_id), ticket.assignee)
+            state = self.knowledge.message("state_claimed_by", lang, name=name)
+        now = self.knowledge.message("ticket_now", lang, state=state)
+        still = ticket.state == "claimed" and cards.UPDATE not in payload
         return {
             **payload,
             "text": f"{payload['text']}\n\n{now}",
@@ -454,6 +459,8 @@ class Desk:
         )
         session.add(event)
         session.flush()
+        if kind in CHANGES_A_CARD:
+            cards.rewrite_all(session, ticket, event, event.at)
         return event
 
     def _notify(self, session, org, ticket, recipient, key, buttons=False, **values) -> None:
