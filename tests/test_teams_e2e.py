@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 from server_stack import RM, Stack, activity, run, slack_people
+from sqlalchemy import func, select
 
-from bot.storage.models import ConversationRef
+from bot.storage.models import ConversationRef, Ticket
 from bot.storage.outbox import enqueue_many
 from bot.tickets.routing import TEAMS_CHANNEL
 
@@ -232,5 +233,29 @@ def test_installing_the_app_welcomes_the_person_in_their_language_with_their_pag
             await stack.activity({**home, "id": "home-1"})
             posts = await stack.connector.wait_for("POST", 2)
             assert "Du har ingen åbne henvendelser" in json.dumps(posts[1], ensure_ascii=False)
+
+    run(scenario())
+
+
+def test_forged_or_unreadable_card_actions_get_a_polite_reply_and_change_nothing(knowledge, db_url):
+    async def scenario():
+        async with Stack(knowledge, db_url) as stack:
+            url = stack.connector.url
+            forged_claim = {
+                "verb": "kombot",
+                "data": {"kombot": '{"n":"claim","a":{"ticket":"RM-2026-9999"},"l":"da"}'},
+            }
+            garbage = {"verb": "kombot", "data": {"kombot": "{not json"}}
+            assert (await stack.activity(press(forged_claim, "f-1", url))).status == 200
+            assert (await stack.activity(press(garbage, "f-2", url))).status == 200
+            odd = press(garbage, "f-3", url) | {"value": ["not", "an", "object"]}
+            assert (await stack.activity(odd)).status == 200
+            replies = [
+                json.dumps(r, ensure_ascii=False) for r in await stack.connector.wait_for("POST", 3)
+            ]
+            assert any("RM-2026-9999" in r for r in replies)  # no such ticket, said politely
+            assert sum("knap" in r for r in replies) == 2  # a button it could not read
+            with stack.server.engine.desk.sessions() as session:
+                assert session.scalar(select(func.count()).select_from(Ticket)) == 0
 
     run(scenario())
