@@ -348,14 +348,24 @@ async def one_database(kind: str, args, stand_ins: StandIns, counter: list[int])
         ]
         under = [r["rate"] for r in result["ramp"] if (r["reply"]["p99_ms"] or 1e9) < 1000]
         result["highest_rate_reply_p99_under_1s"] = max(under, default=None)
+
+        def teams(name: str, rate: int, seconds: int):
+            make = lambda n: teams_request(n, stand_ins.url)  # noqa: E731
+            return run(name, make, rate, seconds, "/api/messages")
+
         for name in ("kombot", "bare"):  # only now: the Slack backlog has drained
-            result[f"teams_{name}"] = await run(
-                name,
-                lambda n: teams_request(n, stand_ins.url),
-                args.teams_rate,
-                args.teams_seconds,
-                "/api/messages",
-            )
+            result[f"teams_{name}"] = await teams(name, args.teams_rate, args.teams_seconds)
+        result["teams_ack_p99_ratio"] = round(
+            result["teams_kombot"]["ack"]["p99_ms"] / result["teams_bare"]["ack"]["p99_ms"], 2
+        )
+        result["teams_ramp"] = [
+            {"rate": rate, **(await teams("kombot", rate, args.ramp_seconds))}
+            for rate in args.teams_ramp
+        ]
+        clean = [
+            r["rate"] for r in result["teams_ramp"] if not r["errors"] and not r["replies_missing"]
+        ]
+        result["teams_highest_rate_without_errors"] = max(clean, default=None)
         result["after_all"] = process_tree(kombot.pid)
     finally:
         stop(kombot)
@@ -389,6 +399,9 @@ def main() -> None:
     parser.add_argument("--ramp-seconds", type=int, default=20)
     parser.add_argument("--teams-rate", type=int, default=20)
     parser.add_argument("--teams-seconds", type=int, default=30)
+    parser.add_argument(
+        "--teams-ramp", type=lambda s: [int(x) for x in s.split(",")], default=[50, 100, 200]
+    )
     parser.add_argument("--workers-sqlite", type=int, default=0)
     parser.add_argument("--workers-postgresql", type=int, default=2)
     parser.add_argument(

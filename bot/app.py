@@ -44,4 +44,5 @@ def build_engine(
         records,
         max_message_chars=settings.max_message_chars,
         model_cache=ModelCache(settings.model_cache_dir),
+        public_url=settings.public_url,
     )

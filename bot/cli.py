@@ -6,7 +6,17 @@ import logging
 
 import typer
 
-from bot.commands import conversation, inbox, kb, reminders, reports, serve, tickets, writing
+from bot.commands import (
+    conversation,
+    dashboard,
+    inbox,
+    kb,
+    reminders,
+    reports,
+    serve,
+    tickets,
+    writing,
+)
 
 app = typer.Typer(
     help="kombot: communication-policy assistant.", no_args_is_help=True, add_completion=False
@@ -18,11 +28,13 @@ goals_app = typer.Typer(help="The goal register.", no_args_is_help=True)
 inbox_app = typer.Typer(
     help="Messages the server acknowledged but could not answer.", no_args_is_help=True
 )
+dashboard_app = typer.Typer(help="The web dashboard of `kombot serve`.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(reminders_app, name="reminders")
 app.add_typer(goals_app, name="goals")
 app.add_typer(inbox_app, name="inbox")
+app.add_typer(dashboard_app, name="dashboard")
 
 app.command()(conversation.chat)
 app.command()(conversation.ask)
@@ -43,6 +55,8 @@ reminders_app.command("scheduler")(reminders.reminders_scheduler)
 goals_app.command("report")(reminders.goals_report)
 inbox_app.command("dead")(inbox.inbox_dead)
 inbox_app.command("retry")(inbox.inbox_retry)
+dashboard_app.command("link")(dashboard.dashboard_link)
+dashboard_app.command("sample")(dashboard.dashboard_sample)
 
 
 def main() -> None:

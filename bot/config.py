@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         default_factory=dict, description="Azure AD tenant id -> org id"
     )
     teams_allow_no_auth: bool = Field(False, description="local testing only")
+    public_url: str = Field(
+        "http://127.0.0.1:3978", description="where people reach `kombot serve` (dashboard links)"
+    )
     teams_signing_keys_urls: list[str] = Field(
         default_factory=list,
         description="JWKS addresses of the token signers; default the Bot Framework's and Entra's",

@@ -58,6 +58,7 @@ class Engine:
         records: Records,
         max_message_chars: int = 4000,
         model_cache: ModelCache | None = None,
+        public_url: str = "http://127.0.0.1:3978",
     ):
         self.knowledge = knowledge
         self.desk = desk
@@ -66,7 +67,7 @@ class Engine:
         self.understanding = Understanding(knowledge, model_cache)
         self.writing = WritingCheck(knowledge.glossaries)
         self.services = Services(
-            knowledge, desk, self.understanding, reminders, self.writing, records
+            knowledge, desk, self.understanding, reminders, self.writing, records, public_url
         )
         self.max_message_chars = max_message_chars
         self.reload: Callable[[Turn], Reply] | None = None  # set by the server

@@ -1,4 +1,4 @@
-"""One aiohttp application: Slack, Teams, health and metrics.
+"""One aiohttp application: Slack, Teams, the dashboard, health and metrics.
 
 The requests only verify and commit to the inbox, then acknowledge. The background loops
 (`bot.runtime.loops`) answer from the inbox and deliver the outbox on every replica; the
@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 
 from bot.app import build_engine
 from bot.config import Settings
+from bot.dashboard.web import Dashboard
 from bot.engine import Engine
 from bot.knowledge.loader import load_knowledge
 from bot.metrics import Metrics
@@ -39,7 +40,9 @@ class Server(Runtime):
         return Metrics()
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._measure])
+        dashboard = Dashboard(self.settings, self.current_engine)
+        app = web.Application(middlewares=[self._measure, dashboard.headers])
+        dashboard.add_routes(app)
         if self.slack is not None:
             app.router.add_post("/slack/events", self.slack.handle)
         app.router.add_post("/api/messages", self.teams.handle)

@@ -34,9 +34,13 @@ class Reports:
         self.sessions = sessions
         self.goals = goals
 
-    def _answers(self, org: str | None, since: dt.datetime) -> list[AnswerRecord]:
+    def _answers(
+        self, org: str | None, since: dt.datetime, until: dt.datetime | None = None
+    ) -> list[AnswerRecord]:
         with self.sessions() as session:
             query = select(AnswerRecord).where(AnswerRecord.at >= since)
+            if until is not None:
+                query = query.where(AnswerRecord.at < until)
             if org:
                 query = query.where(AnswerRecord.org == org)
             return list(session.scalars(query.order_by(AnswerRecord.at)))
@@ -52,9 +56,11 @@ class Reports:
             for (week, lang), n in sorted(counts.items())
         ]
 
-    def outcomes(self, org: str | None, since: dt.datetime) -> list[dict]:
+    def outcomes(
+        self, org: str | None, since: dt.datetime, until: dt.datetime | None = None
+    ) -> list[dict]:
         """How questions ended: answered, did-you-mean, fallback, intent."""
-        answers = self._answers(org, since)
+        answers = self._answers(org, since, until)
         counts = Counter(a.kind for a in answers)
         total = max(len(answers), 1)
         return [
@@ -79,12 +85,17 @@ class Reports:
         return entry.title.get(known.org.language) or next(iter(entry.title.values()))
 
     def unanswered(
-        self, org: str | None, since: dt.datetime, limit: int = 20, askers: bool = False
+        self,
+        org: str | None,
+        since: dt.datetime,
+        limit: int = 20,
+        askers: bool = False,
+        until: dt.datetime | None = None,
     ) -> list[dict]:
         """Questions the bot could not answer, grouped into themes by similarity."""
         questions = [
             a
-            for a in self._answers(org, since)
+            for a in self._answers(org, since, until)
             if a.kind in UNANSWERED and a.question and _a_question(a.question)
         ][-MAX_CLUSTERED:]
         analyser = Analyser(self.knowledge.synonyms)
@@ -97,17 +108,22 @@ class Reports:
                 "questions": len(members),
                 "example": _shown(questions[members[0]].question),
                 "others": " | ".join(_shown(questions[i].question) for i in members[1:4]),
+                "language": questions[members[0]].language,
             }
             if askers:
                 row["askers"] = ", ".join(sorted({questions[i].user for i in members}))
             rows.append(row)
         return rows
 
-    def unhelpful(self, org: str | None, since: dt.datetime) -> list[dict]:
+    def unhelpful(
+        self, org: str | None, since: dt.datetime, until: dt.datetime | None = None
+    ) -> list[dict]:
         with self.sessions() as session:
             query = select(FeedbackRecord).where(
                 FeedbackRecord.at >= since, FeedbackRecord.verdict != "helpful"
             )
+            if until is not None:
+                query = query.where(FeedbackRecord.at < until)
             if org:
                 query = query.where(FeedbackRecord.org == org)
             feedback = list(session.scalars(query))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.handlers import answer, contact, feedback, goals, home, requests, tickets
+from bot.handlers import answer, contact, dashboard, feedback, goals, home, requests, tickets
 from bot.handlers.turn import Turn
 from bot.replies import Action, Reply, UnreadableAction
 
@@ -19,6 +19,7 @@ REGISTRY: dict[str, ActionHandler] = {
     **tickets.ACTIONS,
     **goals.ACTIONS,
     **home.ACTIONS,
+    **dashboard.ACTIONS,
 }
 
 

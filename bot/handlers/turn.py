@@ -25,6 +25,7 @@ class Services:
     reminders: Reminders
     writing: WritingCheck
     records: Records
+    public_url: str = "http://127.0.0.1:3978"  # where the dashboard's sign-in links point
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         ("reassign", rf"^(?:send\s+videre|skicka\s+vidare|reassign)\s+{_CASE}{_TICKET}$"),
         ("show", rf"^(?:vis|visa|show|åbn|öppna|apne|åpne|open)\s+{_CASE}{_TICKET}$"),
         ("home", r"^(?:hjem|hem|home)$"),
+        ("dashboard", r"^(?:dashboard|dashbord)$"),
     ]
 ]
 

@@ -113,6 +113,7 @@ class Ticket(Base):
         UniqueConstraint("org", "source_id", name="uq_tickets_source"),
         Index("ix_tickets_state_due", "state", "due_at"),
         Index("ix_tickets_org_assignee", "org", "assignee"),
+        Index("ix_tickets_org_created", "org", "created_at"),
     )
 
 
@@ -304,3 +305,25 @@ class PostedCard(Base):
     notice: Mapped[dict] = mapped_column(JSON)  # what it said, to read again as of now
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     __table_args__ = (Index("ix_posted_cards_ticket", "org", "ticket"),)
+
+
+class DashboardLink(Base):
+    """A one-time sign-in link: only its hash is stored; used once, within ten minutes."""
+
+    __tablename__ = "dashboard_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class DashboardSession(Base):
+    """A signed-in browser: the cookie holds the session id, never who it is."""
+
+    __tablename__ = "dashboard_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(255))
+    csrf: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
