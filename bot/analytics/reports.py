@@ -107,7 +107,7 @@ class Reports:
             row = {
                 "questions": len(members),
                 "example": _shown(questions[members[0]].question),
-                "others": " | ".join(_shown(questions[i].question) for i in members[1:4]),
+                "others": " | ".join(_others(questions, members)),
                 "language": questions[members[0]].language,
             }
             if askers:
@@ -220,6 +220,13 @@ def cluster(keys: list[str]) -> list[list[int]]:
 
 
 SHOWN_CHARS = 200
+
+
+def _others(questions: list[AnswerRecord], members: list[int]) -> list[str]:
+    """Up to three other wordings of the theme: distinct, and not the example again."""
+    example = _shown(questions[members[0]].question)
+    wordings = dict.fromkeys(_shown(questions[i].question) for i in members[1:])
+    return [text for text in wordings if text != example][:3]
 
 
 def _a_question(text: str) -> bool:

@@ -48,6 +48,7 @@ KINDS = (("answer", 70), ("suggestions", 10), ("fallback", 10), ("intent", 10))
 CHANNELS = ("slack", "teams", "console")
 STATES = ("open", "claimed", "resolved", "cancelled")
 REASONS = ("not_what_i_asked", "not_enough", "wrong")
+SPAN_DAYS = 89  # inside both the dashboard's default 90 days and `kombot report --days 90`
 
 
 def fill(
@@ -72,7 +73,7 @@ def fill(
             question = rng.choice(examples.get(lang) or next(iter(examples.values())))
         else:
             question = rng.choice(UNANSWERED[lang])
-        at = now - dt.timedelta(seconds=rng.randrange(90 * 86400))
+        at = now - dt.timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
         message_id = f"sample-{uuid.UUID(int=rng.getrandbits(128))}"
         user = rng.choice(org.directory.people).email
         answer_rows.append(
@@ -128,7 +129,7 @@ def _tickets(knowledge, session, count, now, rng) -> int:
     for n in range(count):
         org = knowledge.org(orgs[n % len(orgs)])
         function = rng.choice(org.directory.functions)
-        created = now - dt.timedelta(seconds=rng.randrange(90 * 86400))
+        created = now - dt.timedelta(seconds=rng.randrange(SPAN_DAYS * 86400))
         state = STATES[n % len(STATES)]
         key = (org.id, created.year)
         numbers[key] = numbers.get(key, 0) + 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from collections import Counter
 from collections.abc import Callable
 from importlib.resources import files
 
@@ -153,8 +154,10 @@ class Dashboard:
                 )
                 context["filters"] = [("function", functions, function), ("state", STATES, state)]
                 context["links"] = {"ticket": f"/dashboard/tickets/{{}}?{kept}"}
-            else:  # goals: the year the period ends in
-                rows = figures.goals(viewer, int(_last_day(period)[:4]))
+            else:  # goals: the register's year (?year=, else the year of most meetings)
+                year = _year(request, self.engine(), viewer)
+                rows = figures.goals(viewer, year)
+                context["filters"] = [("year", _years(year), str(year))]
         if request.query.get("format") == "csv":
             return web.Response(
                 text=rows_to_csv(rows),
@@ -275,6 +278,19 @@ def _period(request: web.Request) -> Period:
 
 def _last_day(period: Period) -> str:
     return (period.until - dt.timedelta(days=1)).date().isoformat()
+
+
+def _year(request: web.Request, engine: Engine, viewer: Viewer) -> int:
+    asked = request.query.get("year", "")
+    if asked.isdigit():
+        return int(asked)
+    leaders = engine.knowledge.org(viewer.org).directory.leaders
+    years = Counter(leader.dialogue_meeting.year for leader in leaders)
+    return years.most_common(1)[0][0] if years else dt.date.today().year
+
+
+def _years(year: int) -> tuple[str, ...]:
+    return tuple(str(y) for y in range(year - 2, year + 2))
 
 
 def _functions(engine: Engine, viewer: Viewer) -> tuple[str, ...]:
