@@ -14,16 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 
 import aiohttp
-from http_load import ROOT, database, free_port, start, stop
+from http_load import ROOT, database, free_port, publish, start, stop
 
 from bot.clock import SystemClock
 from bot.dashboard.access import Access
@@ -96,16 +93,14 @@ def main() -> None:
         "--databases", type=lambda s: s.split(","), default=["sqlite", "postgresql"]
     )
     args = parser.parse_args()
-    results = {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
-        "answers": args.answers,
-        "tickets": args.tickets,
-        **{kind: one_database(kind, args) for kind in args.databases},
-    }
-    out = ROOT / "bench" / "results" / "dashboard.json"
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(results, indent=2))
+    publish(
+        "dashboard",
+        {
+            "answers": args.answers,
+            "tickets": args.tickets,
+            **{kind: one_database(kind, args) for kind in args.databases},
+        },
+    )
 
 
 if __name__ == "__main__":

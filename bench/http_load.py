@@ -408,15 +408,25 @@ def main() -> None:
         "--databases", type=lambda s: s.split(","), default=["sqlite", "postgresql"]
     )
     args = parser.parse_args()
+    publish(
+        "http_load",
+        {
+            "rate_per_second": args.rate,
+            "seconds": args.seconds,
+            "teams_rate_per_second": args.teams_rate,
+            **asyncio.run(main_async(args)),
+        },
+    )
+
+
+def publish(name: str, figures: dict) -> None:
+    """The figures, after the date and the machine, to bench/results/<name>.json and stdout."""
     results = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {os.cpu_count()} cpu, Python {platform.python_version()}",
-        "rate_per_second": args.rate,
-        "seconds": args.seconds,
-        "teams_rate_per_second": args.teams_rate,
-        **asyncio.run(main_async(args)),
+        **figures,
     }
-    out = ROOT / "bench" / "results" / "http_load.json"
+    out = ROOT / "bench" / "results" / f"{name}.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
 

@@ -56,25 +56,33 @@ class Browser:
         engine = self.stack.server.engine
         return Access(engine.knowledge, engine.desk.sessions, engine.desk.clock)
 
-    async def close(self):
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
         await self.http.close()
 
 
-async def seeded(knowledge, db_url):
-    stack = Stack(knowledge, db_url)
-    await stack.__aenter__()
-    engine = stack.server.engine
-    fill(knowledge, engine.desk.sessions, 400, 40, dt.datetime.now(dt.UTC))
-    return stack
+async def anonymous(stack: Stack, path: str) -> tuple[int, str, dict]:
+    """A request from a browser that is not signed in."""
+    async with Browser(stack) as browser:
+        return await browser.get(path)
+
+
+class Seeded(Stack):
+    """The server on a database with some fictitious activity of every org."""
+
+    async def __aenter__(self):
+        await super().__aenter__()
+        fill(self.knowledge, self.server.engine.desk.sessions, 400, 40, dt.datetime.now(dt.UTC))
+        return self
 
 
 def test_a_link_works_once_and_a_used_expired_or_forged_one_is_refused(knowledge, db_url):
     admin, _, _ = people(knowledge)
 
     async def scenario():
-        stack = await seeded(knowledge, db_url)
-        browser = Browser(stack)
-        try:
+        async with Seeded(knowledge, db_url) as stack, Browser(stack) as browser:
             link = browser.access().link(RM, admin.email, stack.url)
             path = link.removeprefix(stack.url)
             async with browser.http.get(stack.url + path, allow_redirects=False) as response:
@@ -83,8 +91,8 @@ def test_a_link_works_once_and_a_used_expired_or_forged_one_is_refused(knowledge
             assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=28800" in cookie
             status, page, _ = await browser.get("/dashboard")
             assert status == 200 and "<h1>Overblik</h1>" in page
-            assert (await Browser(stack).get(path))[0] == 403  # used
-            assert (await Browser(stack).get("/dashboard/signin/forged-token"))[0] == 403
+            assert (await anonymous(stack, path))[0] == 403  # used
+            assert (await anonymous(stack, "/dashboard/signin/forged-token"))[0] == 403
             expired = "expired-token"
             with stack.server.engine.desk.sessions.begin() as session:
                 session.add(
@@ -95,11 +103,8 @@ def test_a_link_works_once_and_a_used_expired_or_forged_one_is_refused(knowledge
                         expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1),
                     )
                 )
-            assert (await Browser(stack).get(f"/dashboard/signin/{expired}"))[0] == 403
-            assert (await Browser(stack).get("/dashboard/overview"))[0] == 401  # no session
-        finally:
-            await browser.close()
-            await stack.__aexit__(None, None, None)
+            assert (await anonymous(stack, f"/dashboard/signin/{expired}"))[0] == 403
+            assert (await anonymous(stack, "/dashboard/overview"))[0] == 401  # no session
 
     run(scenario())
 
@@ -108,9 +113,11 @@ def test_rights_by_role_and_never_another_orgs_data(knowledge, db_url):
     admin, adviser, employee = people(knowledge)
 
     async def scenario():
-        stack = await seeded(knowledge, db_url)
-        as_admin, as_adviser = Browser(stack), Browser(stack)
-        try:
+        async with (
+            Seeded(knowledge, db_url) as stack,
+            Browser(stack) as as_admin,
+            Browser(stack) as as_adviser,
+        ):
             with pytest.raises(NoAccess):
                 as_admin.access().link(RM, employee.email, stack.url)
             await as_admin.sign_in(RM, admin.email)
@@ -133,10 +140,6 @@ def test_rights_by_role_and_never_another_orgs_data(knowledge, db_url):
             _, csv_text, _ = await as_adviser.get("/dashboard/tickets?format=csv")
             rows = list(csv.DictReader(io.StringIO(csv_text)))
             assert rows and {r["function"] for r in rows} <= functions
-        finally:
-            await as_admin.close()
-            await as_adviser.close()
-            await stack.__aexit__(None, None, None)
 
     run(scenario())
 
@@ -144,10 +147,9 @@ def test_rights_by_role_and_never_another_orgs_data(knowledge, db_url):
 async def _all_tickets(stack) -> str:
     """Every ticket id in the database, from an admin of Region Nordjylland's view."""
     admin, _, _ = people(stack.knowledge, RN)
-    browser = Browser(stack)
-    await browser.sign_in(RN, admin.email)
-    _, page, _ = await browser.get("/dashboard/tickets")
-    await browser.close()
+    async with Browser(stack) as browser:
+        await browser.sign_in(RN, admin.email)
+        _, page, _ = await browser.get("/dashboard/tickets")
     return page
 
 
@@ -155,9 +157,7 @@ def test_headers_csrf_markup_and_formulas(knowledge, db_url):
     admin, _, _ = people(knowledge)
 
     async def scenario():
-        stack = await seeded(knowledge, db_url)
-        browser = Browser(stack)
-        try:
+        async with Seeded(knowledge, db_url) as stack, Browser(stack) as browser:
             await browser.sign_in(RM, admin.email)
             status, page, headers = await browser.get("/dashboard/unanswered")
             assert status == 200
@@ -177,9 +177,6 @@ def test_headers_csrf_markup_and_formulas(knowledge, db_url):
             assert await browser.post("/dashboard/signout", {"csrf": token}) == 200
             assert (await browser.get("/dashboard/overview"))[0] == 401  # signed out
             assert (await browser.get("/dashboard/overview?since=yesterday"))[0] in (400, 401)
-        finally:
-            await browser.close()
-            await stack.__aexit__(None, None, None)
 
     run(scenario())
 
