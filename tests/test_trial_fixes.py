@@ -89,6 +89,32 @@ def test_goal_status_is_saved_with_the_syntax_the_bot_suggests(
         assert goal.comment.startswith(("halv", "half"))
 
 
+@pytest.mark.parametrize(
+    ("org", "add", "remove"),
+    [
+        (RM, "tilføj mål: flere patienthistorier", "slet mål 1"),
+        (RJH, "lägg till mål: fler patientberättelser", "ta bort mål 1"),
+        (HDIR, "legg til mål: flere pasienthistorier", "slett mål 1"),
+        (RM, "add goal: more patient stories", "delete goal 1"),
+    ],
+    ids=["da", "sv", "nb", "en"],
+)
+def test_a_leader_deletes_a_goal_by_typing_it(knowledge, world, org, add, remove):
+    leader = knowledge.org(org).directory.leaders[0]
+    person = world.person(leader.email, org)
+    person.say(add)
+    person.say(add.replace("patient", "flere "))
+    replies = person.say(remove)
+    register = world.engine.reminders.goals
+    year = leader.dialogue_meeting.year
+    assert [g.number for g in register.goals(org, leader.email, year)] == [2]
+    assert replies[0].text == knowledge.message("goal_removed", replies[0].language, number=1)
+    [unit] = [r for r in register.report(year, org) if r.leader == leader.email]
+    assert unit.goals == 1  # the report counts it no more
+    again = person.say(remove)  # already gone: said so, nothing else changes
+    assert "1" in again[0].text and len(register.goals(org, leader.email, year)) == 1
+
+
 def choose_area_if_asked(person: ChatBot) -> None:
     """A person the directory has no area for is asked once: they pick the first."""
     if any(c.action.name == "draft_area" for r in person.last for c in r.choices):

@@ -8,7 +8,7 @@ from bot.dates import written
 from bot.directory.models import Leader
 from bot.handlers.turn import Turn
 from bot.reminders import calendar
-from bot.replies import Action, Choice, Reply
+from bot.replies import Action, Choice, Reply, UnreadableAction
 
 _ADD = re.compile(
     r"^(?:tilf(?:ø|oe|o)j|add|l(?:ä|ae|a)gg till?|legg til|opret|skapa|opprett|create)"
@@ -179,6 +179,25 @@ def _status(words: str) -> str | None:
     return None
 
 
-ACTIONS = dict.fromkeys(("goals_show", "snooze", "goals_done", "opt_out"), on_action)
+def on_remove(turn: Turn, action: Action) -> list[Reply]:
+    """'slet mål 2': the goal leaves the list (its history stays in the register)."""
+    leader = turn.org.directory.leader(turn.user)
+    if leader is None:
+        return [Reply("notice", turn.msg("not_a_leader"), turn.lang)]
+    year = leader.dialogue_meeting.year
+    given = str(action.args.get("number", ""))
+    if not given.isdigit():
+        raise UnreadableAction(f"remove_goal without a number: {given!r}")
+    number = int(given)
+    if turn.reminders.goals.remove(turn.org.id, leader.email, year, number, turn.user) is None:
+        return [Reply("notice", turn.msg("goal_not_found", number=number, year=year), turn.lang)]
+    removed = Reply("notice", turn.msg("goal_removed", number=number), turn.lang)
+    return [removed, listing(turn, leader, year)]
+
+
+ACTIONS = {
+    **dict.fromkeys(("goals_show", "snooze", "goals_done", "opt_out"), on_action),
+    "remove_goal": on_remove,
+}
 
 INTENTS = {"goals": on_intent}

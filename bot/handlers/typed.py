@@ -44,6 +44,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         ("reassign", rf"^(?:send\s+videre|skicka\s+vidare|reassign)\s+{_CASE}{_TICKET}$"),
         ("show", rf"^(?:vis|visa|show|åbn|öppna|apne|åpne|open)\s+{_CASE}{_TICKET}$"),
         ("home", r"^(?:hjem|hem|home)$"),
+        (
+            "remove_goal",
+            r"^(?:slet|slett|fjern|ta\s+bort|radera|delete|remove)\s+(?:m(?:å|aa|a)l(?:et)?|goal)"
+            r"\s*(?:nr\.?\s*|#)?(?P<number>\d{1,3})$",
+        ),
         ("dashboard", r"^(?:dashboard|dashbord)$"),
     ]
 ]
@@ -54,6 +59,8 @@ def typed_action(text: str) -> Action | None:
     words = " ".join(text.strip().rstrip(".!").split())
     for name, pattern in _PATTERNS:
         if match := pattern.match(words):
-            ticket = match.groupdict().get("ticket")
-            return Action(name, {"ticket": ticket.upper()} if ticket else {})
+            args = {key: value for key, value in match.groupdict().items() if value}
+            if "ticket" in args:
+                args["ticket"] = args["ticket"].upper()
+            return Action(name, args)
     return None

@@ -11,6 +11,7 @@ from bot.storage.db import Sessions
 from bot.storage.models import Goal, GoalChange
 
 STATUSES = ("achieved", "partly", "not_yet", "not_set")
+REMOVED = "removed"  # a goal taken back: kept for its history, left out of lists and reports
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,17 @@ class GoalRegister:
     def set_status(
         self, org: str, leader: str, year: int, number: int, status: str, comment: str, actor: str
     ) -> Goal | None:
-        if status not in STATUSES:
+        if status not in (*STATUSES, REMOVED):
             raise ValueError(f"unknown status {status!r}")
         now = self.clock.now()
         with self.sessions.begin() as session:
             goal = session.scalar(
                 select(Goal).where(
-                    Goal.org == org, Goal.leader == leader, Goal.year == year, Goal.number == number
+                    Goal.org == org,
+                    Goal.leader == leader,
+                    Goal.year == year,
+                    Goal.number == number,
+                    Goal.status != REMOVED,
                 )
             )
             if goal is None:
@@ -78,12 +83,20 @@ class GoalRegister:
             )
             return goal
 
+    def remove(self, org: str, leader: str, year: int, number: int, actor: str) -> Goal | None:
+        return self.set_status(org, leader, year, number, REMOVED, "", actor)
+
     def goals(self, org: str, leader: str, year: int) -> list[Goal]:
         with self.sessions() as session:
             return list(
                 session.scalars(
                     select(Goal)
-                    .where(Goal.org == org, Goal.leader == leader, Goal.year == year)
+                    .where(
+                        Goal.org == org,
+                        Goal.leader == leader,
+                        Goal.year == year,
+                        Goal.status != REMOVED,
+                    )
                     .order_by(Goal.number)
                 )
             )
@@ -98,7 +111,7 @@ class GoalRegister:
 
     def report(self, year: int, org: str | None = None) -> list[UnitReport]:
         with self.sessions() as session:
-            query = select(Goal).where(Goal.year == year)
+            query = select(Goal).where(Goal.year == year, Goal.status != REMOVED)
             if org:
                 query = query.where(Goal.org == org)
             units: dict[tuple[str, str], list[Goal]] = {}
