@@ -186,3 +186,22 @@ def test_two_unanswered_nudges_flag_the_leader_to_the_contact_person_once(world)
     flagged = [p for r, p in world.deliver() if r == contact]
     assert len(flagged) == 1
     assert "har ikke svaret på 2 påmindelser" in flagged[0]["text"]
+
+
+def test_a_status_nudge_to_a_leader_with_no_goals_asks_for_goals_not_a_status(world):
+    o = occurrence(world, "status")
+    world.clock.current = o.due_at + dt.timedelta(minutes=1)
+    world.engine.reminders.run_due()
+    [text] = [p["text"] for r, p in world.deliver() if r == o.leader.email and p.get("nudge")]
+    assert "tilføj mål" in text and "status på mål 1" not in text
+    leader = world.person(o.leader.email)
+    leader.say("tilføj mål: klarere breve")  # with a goal, the next year's nudge asks for status
+    goals = world.engine.reminders.goals.goals(RM, o.leader.email, o.year)
+    message = world.engine.reminders._message(world.engine.knowledge.org(RM), _nudge(o), goals)
+    assert "sæt status på mål 1" in message["payload"]["text"]
+
+
+def _nudge(o):
+    from bot.storage.models import Nudge
+
+    return Nudge(key=o.key, org=RM, leader=o.leader.email, step=o.step.id, year=o.year)

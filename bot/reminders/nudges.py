@@ -148,7 +148,14 @@ class Reminders:
             f"{g.number}. {g.text} ({self.knowledge.message('goal_' + g.status, lang)})"
             for g in goals
         ) or self.knowledge.message("no_goals_yet", lang)
-        text = step.message[lang].format(
+        # before the meeting, a leader with no goals is asked to add some, not to set a
+        # status on a goal 1 that does not exist
+        template = (
+            self.knowledge.messages["nudge_no_goals"][lang]
+            if not goals and step.offset_days < 0
+            else step.message[lang]
+        )
+        text = template.format(
             meeting=written(calendar.meeting_in(leader, nudge.year), lang),
             year=nudge.year,
             unit=_local(leader.unit, lang),
