@@ -273,6 +273,18 @@ def test_console_quit_words_leave_without_asking(engine, word):
     assert "rådgiver" not in out  # nothing was answered
 
 
+@pytest.mark.parametrize(
+    ("org", "word", "opening"),
+    [(RM, "/help", "Jeg svarer"), (RJH, "/hjälp", "Jag svarar"), (HDIR, "/hjelp", "Jeg svarer")],
+)
+def test_console_help_is_in_the_orgs_language(engine, org, word, opening):
+    typed = iter([word, "quit"])
+    console = Console(record=True, width=200)
+    chat(engine, org, "tester@example.org", console, read=lambda _: next(typed))
+    shown = console.export_text()
+    assert opening in shown and "I answer" not in shown
+
+
 def test_a_personal_number_does_not_swallow_the_question(bot):
     replies = bot.say("min patient 070761-4285 vil gerne stå frem i avisen")
     assert replies[0].kind == "notice" and "CPR" in replies[0].text

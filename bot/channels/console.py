@@ -50,6 +50,7 @@ def notification(engine: Engine, row: OutboxMessage) -> Reply:
 
 
 QUIT = {"/quit", "/exit", "quit", "exit", "afslut", "avslut", "avsluta", "avslutt", "farvel"}
+HELP = {"/help", "/hjælp", "/hjaelp", "/hjälp", "/hjelp", "/?"}  # in the org's language
 
 
 def chat(
@@ -81,7 +82,10 @@ def chat(
         line = line.strip()
         if line.casefold() in QUIT:
             return
-        if line.isdigit() and 1 <= int(line) <= len(actions):
+        if line.casefold() in HELP:
+            help_ = Action("help", {}, knowledge.org.language)
+            incoming = Incoming(text="", org=org, user=user, action=help_)
+        elif line.isdigit() and 1 <= int(line) <= len(actions):
             incoming = Incoming(text="", org=org, user=user, action=actions[int(line) - 1])
         else:
             incoming = Incoming(text=line, org=org, user=user)

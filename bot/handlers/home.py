@@ -13,9 +13,14 @@ def home(turn: Turn, action: Action) -> list[Reply]:
     return tickets.mine(turn, Action("my_tickets")) + goals.on_action(turn, Action("goals_show"))
 
 
+def help_(turn: Turn, action: Action) -> list[Reply]:
+    """What the bot does (the console's /help), in the language the action carries."""
+    return intent_reply.handle(turn, "help", 1.0)
+
+
 def welcome(turn: Turn, action: Action) -> list[Reply]:
     """Just installed: what the bot does, then the person's own page."""
-    return intent_reply.handle(turn, "help", 1.0) + home(turn, action)
+    return help_(turn, action) + home(turn, action)
 
 
-ACTIONS = {"home": home, "welcome": welcome}
+ACTIONS = {"home": home, "welcome": welcome, "help": help_}
