@@ -124,6 +124,8 @@ def test_rights_by_role_and_never_another_orgs_data(knowledge, db_url):
             await as_adviser.sign_in(RM, adviser.email)
             for page in ("overview", "unanswered", "unhelpful", "knowledge", "tickets", "goals"):
                 assert (await as_admin.get(f"/dashboard/{page}"))[0] == 200, page
+            _, entries, _ = await as_admin.get("/dashboard/knowledge?lang=en")
+            assert '<th scope="col">Title</th>' in entries and "<td>False</td>" not in entries
             assert (await as_adviser.get("/dashboard/unanswered"))[0] == 200
             assert (await as_adviser.get("/dashboard/tickets"))[0] == 200
             status, page, _ = await as_adviser.get("/dashboard/overview")

@@ -106,7 +106,7 @@ class Figures:
         return [
             {
                 "entry": entry.id,
-                "title": local(entry.title or {}, viewer.language, org) if entry.title else "",
+                "entry_title": local(entry.title, viewer.language, org),
                 "owner": entry.owner or "–",
                 "review_by": entry.review_by.isoformat() if entry.review_by else "",
                 "past_review": bool(entry.review_by and entry.review_by < today),
