@@ -26,6 +26,7 @@ from bot.knowledge.loader import load_knowledge
 from bot.metrics import Metrics
 from bot.runtime.process import ConfigurationError, Runtime
 from bot.runtime.reload import served, warm_served
+from bot.runtime.threads import Threads
 from bot.storage.models import OutboxMessage, Ticket
 
 log = logging.getLogger("kombot.web")
@@ -39,8 +40,13 @@ class Server(Runtime):
     def metrics(self) -> Metrics:
         return Metrics()
 
+    @functools.cached_property
+    def dashboard_threads(self) -> Threads:
+        """The dashboard's own: a slow page never queues acks or answers behind it."""
+        return Threads("dashboard", 2)
+
     def app(self) -> web.Application:
-        dashboard = Dashboard(self.settings, self.current_engine)
+        dashboard = Dashboard(self.settings, self.current_engine, self.dashboard_threads.run)
         app = web.Application(middlewares=[self._measure, dashboard.headers])
         dashboard.add_routes(app)
         if self.slack is not None:
@@ -120,6 +126,7 @@ class Server(Runtime):
     async def _shutdown(self, app: web.Application) -> None:
         await self.teams.stop()
         await self.stop()
+        self.dashboard_threads.close()
 
 
 def create_server(settings: Settings, answer_here: bool = True) -> Server:

@@ -1,7 +1,9 @@
 """The dashboard's pages under /dashboard, in the server's aiohttp application.
 
 Rendered on the server (Jinja2, autoescaped), no script at all, every asset in the
-package: the Content-Security-Policy allows only this origin. Every page takes a date
+package: the Content-Security-Policy allows only this origin. The figures are computed
+in the dashboard's own threads (`run`), never on the event loop: a slow page must not
+hold up a Slack acknowledgement. Every page takes a date
 range (`since`, `until`, inclusive days), a language (`lang`), and `format=csv`.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from importlib.resources import files
 
 import yaml
@@ -42,9 +44,15 @@ STATES = ("open", "claimed", "resolved", "cancelled")
 
 
 class Dashboard:
-    def __init__(self, settings: Settings, engine: Callable[[], Engine]):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Callable[[], Engine],
+        run: Callable[..., Awaitable],
+    ):
         self.settings = settings
         self.engine = engine
+        self.run = run  # runs blocking work (the database, the figures) off the loop
         self.words = yaml.safe_load(files("bot.dashboard").joinpath("words.yaml").read_text())
         self.templates = Environment(
             loader=PackageLoader("bot.dashboard", "templates"),
@@ -75,7 +83,7 @@ class Dashboard:
         return Access(engine.knowledge, engine.desk.sessions, engine.desk.clock)
 
     async def sign_in(self, request: web.Request) -> web.Response:
-        session_id = self._access().sign_in(request.match_info["token"])
+        session_id = await self.run(self._access().sign_in, request.match_info["token"])
         if session_id is None:
             return self._message(request, None, "link_refused", 403)
         response = web.Response(status=303, headers={"Location": "/dashboard"})
@@ -91,11 +99,11 @@ class Dashboard:
         return response
 
     async def sign_out(self, request: web.Request) -> web.Response:
-        viewer = self._viewer(request)
+        viewer = await self._viewer(request)
         form = await request.post()
         if viewer is None or not hmac.compare_digest(str(form.get("csrf", "")), viewer.csrf):
             return web.Response(status=403, text="forbidden: missing or wrong CSRF token")
-        self._access().sign_out(request.cookies[COOKIE])
+        await self.run(self._access().sign_out, request.cookies[COOKIE])
         response = self._message(request, viewer, "signed_out", 200)
         response.del_cookie(COOKIE, path="/dashboard")
         return response
@@ -104,12 +112,12 @@ class Dashboard:
         """Every other POST: the dashboard changes nothing by POST but signing out."""
         return web.Response(status=403, text="forbidden: missing or wrong CSRF token")
 
-    def _viewer(self, request: web.Request) -> Viewer | None:
-        return self._access().who(request.cookies.get(COOKIE))
+    async def _viewer(self, request: web.Request) -> Viewer | None:
+        return await self.run(self._access().who, request.cookies.get(COOKIE))
 
     # --- pages ------------------------------------------------------------------------------
     async def home(self, request: web.Request) -> web.Response:
-        viewer = self._viewer(request)
+        viewer = await self._viewer(request)
         if viewer is None:
             return self._message(request, None, "link_refused", 401)
         raise web.HTTPSeeOther(f"/dashboard/{viewer.pages[0]}")
@@ -119,7 +127,7 @@ class Dashboard:
 
     async def page(self, request: web.Request) -> web.Response:
         name = request.match_info["page"]
-        viewer = self._viewer(request)
+        viewer = await self._viewer(request)
         if viewer is None:
             return self._message(request, None, "link_refused", 401)
         if name not in viewer.pages:
@@ -128,7 +136,7 @@ class Dashboard:
         figures = Figures(self.engine())
         context: dict = {}
         if name == "overview":
-            data = figures.overview(viewer, period)
+            data = await self.run(figures.overview, viewer, period)
             rows = data["per_day"]
             chart = bar_chart([(r["day"], r["questions"]) for r in rows])
             context = {"data": data, "chart": chart}
@@ -138,17 +146,17 @@ class Dashboard:
             context = {"links": {}, "filters": []}
             kept = f"since={period.since.date()}&until={_last_day(period)}"
             if name == "unanswered":
-                rows = figures.unanswered(viewer, period)
+                rows = await self.run(figures.unanswered, viewer, period)
                 for n, row in enumerate(rows):
                     row["draft"] = f"{n}.yaml"
                 context["links"] = {"draft": f"/dashboard/unanswered/draft/{{}}?{kept}"}
             elif name == "unhelpful":
-                rows = figures.unhelpful(viewer, period)
+                rows = await self.run(figures.unhelpful, viewer, period)
             elif name == "knowledge":
-                rows = figures.knowledge(viewer, period, dt.date.today())
+                rows = await self.run(figures.knowledge, viewer, period, dt.date.today())
             elif name == "tickets":
                 function, state = request.query.get("function", ""), request.query.get("state", "")
-                rows = figures.tickets(viewer, period, function, state)
+                rows = await self.run(figures.tickets, viewer, period, function, state)
                 functions = (
                     viewer.functions if not viewer.admin else _functions(self.engine(), viewer)
                 )
@@ -156,7 +164,7 @@ class Dashboard:
                 context["links"] = {"ticket": f"/dashboard/tickets/{{}}?{kept}"}
             else:  # goals: the register's year (?year=, else the year of most meetings)
                 year = _year(request, self.engine(), viewer)
-                rows = figures.goals(viewer, year)
+                rows = await self.run(figures.goals, viewer, year)
                 context["filters"] = [("year", _years(year), str(year))]
         if request.query.get("format") == "csv":
             return web.Response(
@@ -169,12 +177,12 @@ class Dashboard:
         return self._render(request, viewer, name, template, context, period, csv=True)
 
     async def ticket(self, request: web.Request) -> web.Response:
-        viewer = self._viewer(request)
+        viewer = await self._viewer(request)
         if viewer is None:
             return self._message(request, None, "link_refused", 401)
         if "tickets" not in viewer.pages:
             return self._message(request, viewer, "no_access", 403)
-        found = Figures(self.engine()).ticket(viewer, request.match_info["ticket"])
+        found = await self.run(Figures(self.engine()).ticket, viewer, request.match_info["ticket"])
         if found is None:  # not theirs, or not there: the same answer, so nothing leaks
             return self._message(request, viewer, "no_access", 403)
         ticket, trail = found
@@ -183,10 +191,10 @@ class Dashboard:
 
     async def draft(self, request: web.Request) -> web.Response:
         """An unanswered theme as a knowledge entry skeleton, for an editor to finish."""
-        viewer = self._viewer(request)
+        viewer = await self._viewer(request)
         if viewer is None or "unanswered" not in viewer.pages:
             return web.Response(status=403, text="forbidden")
-        themes = Figures(self.engine()).unanswered(viewer, _period(request))
+        themes = await self.run(Figures(self.engine()).unanswered, viewer, _period(request))
         number = request.match_info["theme"].removesuffix(".yaml")
         if not number.isdigit() or int(number) >= len(themes):
             raise web.HTTPNotFound()
