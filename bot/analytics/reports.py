@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.knowledge.loader import Knowledge
 from bot.knowledge.report import stale_entries
@@ -60,9 +60,14 @@ class Reports:
         self, org: str | None, since: dt.datetime, until: dt.datetime | None = None
     ) -> list[dict]:
         """How questions ended: answered, did-you-mean, fallback, intent."""
-        answers = self._answers(org, since, until)
-        counts = Counter(a.kind for a in answers)
-        total = max(len(answers), 1)
+        with self.sessions() as session:
+            query = select(AnswerRecord.kind, func.count()).where(AnswerRecord.at >= since)
+            if until is not None:
+                query = query.where(AnswerRecord.at < until)
+            if org:
+                query = query.where(AnswerRecord.org == org)
+            counts = Counter(dict(session.execute(query.group_by(AnswerRecord.kind)).all()))
+        total = max(sum(counts.values()), 1)
         return [
             {"outcome": kind, "questions": counts[kind], "share": round(counts[kind] / total, 3)}
             for kind in ("answer", "suggestions", "fallback", "intent", "notice")
@@ -100,10 +105,11 @@ class Reports:
         ][-MAX_CLUSTERED:]
         analyser = Analyser(self.knowledge.synonyms)
         themes = cluster(
-            [" ".join(analyser.terms(a.question, a.language)) or a.question for a in questions]
+            [" ".join(analyser.terms(a.question, a.language)) or a.question for a in questions],
+            limit,
         )
         rows = []
-        for members in themes[:limit]:
+        for members in themes:
             row = {
                 "questions": len(members),
                 "example": _shown(questions[members[0]].question),
@@ -198,24 +204,36 @@ class Reports:
         ]
 
 
-def cluster(keys: list[str]) -> list[list[int]]:
+def cluster(keys: list[str], limit: int | None = None) -> list[list[int]]:
     """Group similar texts (greedy, largest themes first); indices into `keys`, which are
-    the texts as the analyser sees them (stemmed, without function words)."""
+    the texts as the analyser sees them (stemmed, without function words). Identical keys
+    are compared once and weigh as many as they are; only the `limit` largest themes are
+    formed (each step is one matrix product, so thousands of questions stay fast)."""
     if not keys:
         return []
-    scores = process.cdist(
-        keys, keys, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=SIMILAR
+    unique = list(dict.fromkeys(keys))
+    position = {key: i for i, key in enumerate(unique)}
+    where: list[list[int]] = [[] for _ in unique]
+    for n, key in enumerate(keys):
+        where[position[key]].append(n)
+    weight = np.array([len(w) for w in where], dtype=np.float32)
+    near = (
+        process.cdist(
+            unique, unique, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=SIMILAR
+        )
+        > 0
     )
-    unassigned = set(range(len(keys)))
+    np.fill_diagonal(near, True)
+    near_f = near.astype(np.float32)
+    unassigned = np.ones(len(unique), dtype=bool)
     themes = []
-    while unassigned:
-        members_of = {
-            i: [j for j in np.nonzero(scores[i])[0] if j in unassigned] for i in unassigned
-        }
-        centre = max(unassigned, key=lambda i: (len(members_of[i]), -i))
-        members = sorted(set(members_of[centre]) | {centre})
-        themes.append(members)
-        unassigned -= set(members)
+    while unassigned.any() and (limit is None or len(themes) < limit):
+        reach = near_f @ (weight * unassigned)
+        reach[~unassigned] = -1
+        centre = int(np.argmax(reach))  # ties: the earliest, as before
+        members = np.nonzero(near[centre] & unassigned)[0]
+        unassigned[members] = False
+        themes.append(sorted(n for m in members for n in where[m]))
     return sorted(themes, key=len, reverse=True)
 
 
