@@ -117,10 +117,13 @@ class Stack:
         )
         return await self.slack(body, "application/json", retry=retry)
 
-    async def click(self, user: str, value: str, trigger_id: str | None = None):
+    async def click(
+        self, user: str, value: str, trigger_id: str | None = None, ephemeral: bool = False
+    ):
         """A button press; Slack gives every press its own trigger id."""
         payload = {
             "type": "block_actions",
+            "container": {"type": "message", "is_ephemeral": ephemeral},
             "team": {"id": "T0001"},
             "user": {"id": user},
             "channel": {"id": f"D-{user}"},

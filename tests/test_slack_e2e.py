@@ -147,6 +147,11 @@ def test_slash_command_and_app_home(knowledge, db_url):
             [answer] = await stack.slack_api.wait_for("response_url")
             assert answer["response_type"] == "ephemeral"
             assert "LIX" in answer["text"]
+            # pressing a button of that ephemeral answer replaces it (its buttons go)
+            await stack.click(employee.slack_id, button(answer, "Hjælpsomt"), ephemeral=True)
+            [_, pressed] = await stack.slack_api.wait_for("response_url", 2)
+            assert pressed["replace_original"] is True
+            assert "feedback" in pressed["text"].lower() or "tak" in pressed["text"].lower()
             home = json.dumps(
                 {
                     "type": "event_callback",
@@ -263,6 +268,7 @@ def test_urgent_ticket_reaches_the_triage_channel_and_is_claimed_there(knowledge
             await stack.click(member.slack_id, button(card, "Tag sagen"))
             [claimed] = await stack.slack_api.wait_for("response_url")
             assert claimed["text"].startswith("Du har taget")
+            assert not claimed.get("replace_original")  # a channel's card: rewritten below
             # every card about the ticket now says who took it, and has no buttons left
             rewritten = [blocks_of(u) for u in await stack.slack_api.wait_for("chat.update")]
             triage = next(u for u in rewritten if u["channel"] == media.triage_channel["slack"])

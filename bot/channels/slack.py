@@ -188,6 +188,9 @@ class SlackChannel:
                 to={
                     "response_url": body.get("response_url"),
                     "channel": user,  # if the URL has expired: a DM
+                    # a card only its reader sees (a /kom answer) is replaced by the answer
+                    # to the press, so its buttons cannot be pressed again
+                    "replace": bool((body.get("container") or {}).get("is_ephemeral")),
                 },
             )
             await ack()
@@ -304,7 +307,7 @@ class SlackChannel:
                 text=fallback_text(replies),
                 blocks=blocks(replies),
                 response_type="ephemeral" if to.get("ephemeral") else None,
-                replace_original=False,
+                replace_original=bool(to.get("replace")),
             )
             if response.status_code == 200:
                 return
