@@ -4,17 +4,20 @@ spreadsheet never runs as formulas."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import hashlib
 import io
 import re
+import threading
 
 import aiohttp
 import pytest
 from server_stack import RM, Stack, run
 
 from bot.dashboard.access import Access, NoAccess
+from bot.dashboard.figures import Figures
 from bot.dashboard.sample import fill
 from bot.replies import Incoming
 from bot.storage.models import DashboardLink
@@ -189,3 +192,35 @@ def test_dashboard_in_chat_gives_an_admin_a_link_and_an_employee_a_reason(engine
     assert re.search(r"http://127\.0\.0\.1:3978/dashboard/signin/\S+", reply.text)
     [refused] = engine.handle(Incoming(text="dashboard", org=RM, user=employee.email))
     assert refused.text == knowledge.message("dashboard_no_access", refused.language)
+
+
+def test_a_slow_page_holds_up_no_slack_acknowledgement(knowledge, db_url, monkeypatch):
+    """The figures run in the dashboard's threads: while one page is still being
+    computed, a Slack message is acknowledged (and the page then finishes)."""
+    admin, _, _ = people(knowledge)
+    computing, release = threading.Event(), threading.Event()
+    slow = Figures.unanswered
+
+    def held(self, viewer, period):
+        computing.set()
+        release.wait(30)
+        return slow(self, viewer, period)
+
+    monkeypatch.setattr(Figures, "unanswered", held)
+
+    async def scenario():
+        async with Seeded(knowledge, db_url) as stack, Browser(stack) as browser:
+            await browser.sign_in(RM, admin.email)
+            page = asyncio.create_task(browser.get("/dashboard/unanswered"))
+            while not computing.is_set():
+                await asyncio.sleep(0.01)
+            ack = await asyncio.wait_for(stack.dm("U0", "hej", "Ev-while-busy"), 20)
+            assert ack.status == 200 and not page.done()
+            release.set()
+            status, _, _ = await page
+            assert status == 200
+
+    try:
+        run(scenario())
+    finally:
+        release.set()
