@@ -178,7 +178,7 @@ class TeamsChannel:
 
     def _received(self, activity: Activity) -> dict:
         engine = self.engine()
-        org = self.settings.teams_tenants.get(_tenant(activity) or "", self.settings.org)
+        org = self._org(activity)
         lang = _language(activity.locale) or engine.knowledge.org(org).org.language
         return {
             "statusCode": 200,
@@ -242,8 +242,11 @@ class TeamsChannel:
         )
         return Prepared(route, user, [incoming], remember)
 
+    def _org(self, activity: Activity) -> str:
+        return self.settings.teams_tenants.get(_tenant(activity) or "", self.settings.org)
+
     def who(self, engine: Engine, activity: Activity) -> tuple[str, str]:
-        org = self.settings.teams_tenants.get(_tenant(activity) or "", self.settings.org)
+        org = self._org(activity)
         aad = activity.from_property.aad_object_id or activity.from_property.id
         for person in engine.knowledge.org(org).directory.people:
             if person.teams_id and person.teams_id == aad:

@@ -119,52 +119,45 @@ class Figures:
     def tickets(
         self, viewer: Viewer, period: Period, function: str = "", state: str = ""
     ) -> list[dict]:
+        query = _visible(viewer).where(
+            Ticket.created_at >= period.since, Ticket.created_at < period.until
+        )
+        if function:
+            query = query.where(Ticket.function == function)
+        if state:
+            query = query.where(Ticket.state == state)
+        with self.sessions() as session:
+            tickets = list(session.scalars(query.order_by(Ticket.created_at.desc())))
+        return [self._row(viewer, t) for t in tickets]
+
+    def _row(self, viewer: Viewer, t: Ticket) -> dict:
         org = self.engine.knowledge.org(viewer.org)
         zone = ZoneInfo(ZONES[org.org.country])
-        with self.sessions() as session:
-            query = select(Ticket).where(
-                Ticket.org == viewer.org,
-                Ticket.created_at >= period.since,
-                Ticket.created_at < period.until,
-            )
-            if not viewer.admin:  # an adviser: their functions' queue, and what they hold
-                query = query.where(
-                    Ticket.function.in_(viewer.functions) | (Ticket.assignee == viewer.email)
-                )
-            if function:
-                query = query.where(Ticket.function == function)
-            if state:
-                query = query.where(Ticket.state == state)
-            tickets = list(session.scalars(query.order_by(Ticket.created_at.desc())))
-        return [
-            {
-                "ticket": t.human_id,
-                "state": t.state,
-                "priority": t.priority,
-                "function": t.function or "",
-                "assignee": person_name(org, t.assignee) if t.assignee else "",
-                "subject": t.subject,
-                "created": t.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                "due": t.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                "escalations": t.escalation,
-            }
-            for t in tickets
-        ]
+        return {
+            "ticket": t.human_id,
+            "state": t.state,
+            "priority": t.priority,
+            "function": t.function or "",
+            "assignee": person_name(org, t.assignee) if t.assignee else "",
+            "subject": t.subject,
+            "created": t.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "due": t.due_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "escalations": t.escalation,
+        }
 
     def ticket(self, viewer: Viewer, human_id: str) -> tuple[dict, list[dict]] | None:
         """One ticket and its audit trail, if the viewer may see it."""
-        rows = [r for r in self.tickets(viewer, Period(_EPOCH, _FAR)) if r["ticket"] == human_id]
-        if not rows:
-            return None
         org = self.engine.knowledge.org(viewer.org)
         zone = ZoneInfo(ZONES[org.org.country])
         with self.sessions() as session:
-            events = session.execute(
+            ticket = session.scalar(_visible(viewer).where(Ticket.human_id == human_id))
+            if ticket is None:
+                return None
+            events = session.scalars(
                 select(TicketEvent)
-                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                .where(Ticket.org == viewer.org, Ticket.human_id == human_id)
+                .where(TicketEvent.ticket_id == ticket.id)
                 .order_by(TicketEvent.id)
-            ).scalars()
+            )
             trail = [
                 {
                     "at": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -174,7 +167,7 @@ class Figures:
                 }
                 for e in events
             ]
-        return rows[0], trail
+        return self._row(viewer, ticket), trail
 
     # --- goals ------------------------------------------------------------------------------
     def goals(self, viewer: Viewer, year: int) -> list[dict]:
@@ -215,8 +208,15 @@ class _NoEntry:
     owner = None
 
 
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_FAR = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+def _visible(viewer: Viewer):
+    """The tickets this viewer may see: all of the org's for an admin; for an adviser,
+    their functions' queue and what they hold."""
+    query = select(Ticket).where(Ticket.org == viewer.org)
+    if not viewer.admin:
+        query = query.where(
+            Ticket.function.in_(viewer.functions) | (Ticket.assignee == viewer.email)
+        )
+    return query
 
 
 def _weeks(per_day: Counter) -> list[dict]:

@@ -14,6 +14,7 @@ import hmac
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from importlib.resources import files
+from urllib.parse import urlencode
 
 import yaml
 from aiohttp import web
@@ -144,7 +145,7 @@ class Dashboard:
         else:
             template = "rows.html"
             context = {"links": {}, "filters": []}
-            kept = f"since={period.since.date()}&until={_last_day(period)}"
+            kept = urlencode({"since": period.since.date(), "until": _last_day(period)})
             if name == "unanswered":
                 rows = await self.run(figures.unanswered, viewer, period)
                 for n, row in enumerate(rows):
@@ -233,7 +234,6 @@ class Dashboard:
     def _render(self, request, viewer, page, template, context, period, csv=False, status=200):
         lang = self._language(request, viewer)
         query = {"lang": lang, "since": period.since.date().isoformat(), "until": _last_day(period)}
-        query_string = "&".join(f"{k}={v}" for k, v in query.items())
         csv_query = dict(request.query) | query | {"format": "csv"}
         html = self.templates.get_template(template).render(
             w={key: texts[lang] for key, texts in self.words.items()},
@@ -246,9 +246,9 @@ class Dashboard:
             languages=LANGUAGE_NAMES,
             since=query["since"],
             until=query["until"],
-            query=query_string,
-            period_form=viewer is not None and page in (viewer.pages if viewer else ()),
-            csv_link=f"?{'&'.join(f'{k}={v}' for k, v in csv_query.items())}" if csv else "",
+            query=urlencode(query),
+            period_form=viewer is not None and page in viewer.pages,
+            csv_link=f"?{urlencode(csv_query)}" if csv else "",
             **context,
         )
         return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
