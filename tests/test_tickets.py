@@ -208,7 +208,23 @@ def test_crisis_escalates_to_the_backup_then_the_crisis_function(world):
     world.clock.advance(minutes=16)
     assert world.desk.escalate_due() == 1
     crisis = set(directory(world).function("crisis").members)
-    assert {r for r, _ in world.deliver()} == crisis | {EMPLOYEE}
+    assert duty.backup in crisis  # told at the first step: not told again at the second
+    assert {r for r, _ in world.deliver()} == crisis - {duty.backup} | {EMPLOYEE}
+
+
+def test_past_the_top_step_only_the_last_step_is_reminded_not_the_requester(world):
+    world.person(EMPLOYEE).say("TV2 står i forhallen og spørger til dødsfaldet på afdeling B")
+    world.deliver()
+    told = []
+    for _ in range(3):
+        world.clock.advance(minutes=16)
+        world.desk.escalate_due()
+        told.append(sorted(r for r, _ in world.deliver()))
+    crisis = set(directory(world).function("crisis").members)
+    backup = directory(world).on_duty.backup
+    assert told[2] == sorted(crisis - {backup})  # a reminder, without news for the requester
+    hasters = [r for step in told for r in step if r == backup]
+    assert hasters == [backup]  # the backup, also in the crisis function, told once
 
 
 def test_claimed_ticket_does_not_escalate(world):

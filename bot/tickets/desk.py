@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.directory.models import Directory
 from bot.knowledge.loader import Knowledge, OrgKnowledge
 from bot.languages import Lang
 from bot.storage.db import Sessions
@@ -220,10 +219,13 @@ class Desk:
             )
             for ticket in due:
                 org = self.knowledge.org(ticket.org)
-                targets = self._escalation_targets(org.directory, ticket)
+                ladder = routing.escalation_ladder(org.directory, ticket.priority)
                 ticket.due_at = self._due(org, ticket.priority, now)
-                if not targets:  # nobody to tell (no admins): no empty audit entry
+                if not ladder:  # nobody to tell (no admins): no empty audit entry
                     continue
+                first_time = ticket.escalation < len(ladder)
+                # past the top step, the last are reminded until someone claims it
+                targets = ladder[ticket.escalation] if first_time else ladder[-1]
                 ticket.escalation += 1
                 self._event(session, ticket, "kombot", "escalated", ", ".join(targets))
                 for target in targets:
@@ -236,7 +238,7 @@ class Desk:
                         buttons=True,
                         subject=ticket.subject,
                     )
-                if targets:
+                if first_time:  # a reminder to the same people is no news to the requester
                     self._notify(
                         session,
                         org,
@@ -398,28 +400,11 @@ class Desk:
             return actor in (duty.odd_weeks, duty.even_weeks, duty.backup) or (
                 crisis is not None and actor in crisis.members
             )
-        return actor in self._escalation_targets(directory, ticket, every_level=True)
+        ladder = routing.escalation_ladder(directory, ticket.priority)
+        return any(actor in step for step in ladder)
 
     def _may_override(self, org: OrgKnowledge, ticket: Ticket, actor: str) -> bool:
         return actor == ticket.assignee or actor in org.directory.admins()
-
-    def _escalation_targets(
-        self, directory: Directory, ticket: Ticket, every_level: bool = False
-    ) -> list[str]:
-        if every_level:
-            return [
-                t
-                for level in range(3)
-                for t in routing.escalation_targets(directory, ticket.priority, level)
-            ]
-        targets = routing.escalation_targets(directory, ticket.priority, ticket.escalation)
-        if not targets:  # nobody further up: remind the last who were told, until claimed
-            earlier = [
-                routing.escalation_targets(directory, ticket.priority, level)
-                for level in range(ticket.escalation)
-            ]
-            targets = next((t for t in reversed(earlier) if t), [])
-        return targets
 
     def _due(self, org: OrgKnowledge, priority: str, now: dt.datetime) -> dt.datetime:
         return sla.due_at(

@@ -96,11 +96,19 @@ def recipients(directory: Directory, ticket_route: Route) -> list[str]:
     return people
 
 
-def escalation_targets(directory: Directory, priority: str, level: int) -> list[str]:
-    """Who an unclaimed ticket goes to next; empty when there is nobody further."""
+def escalation_ladder(directory: Directory, priority: str) -> list[list[str]]:
+    """Who an unclaimed ticket goes to, step by step. Each person is on one step only
+    (the backup press officer who is also in the crisis function is told once), and a
+    step with nobody new is left out."""
     if priority == "urgent":
         crisis = directory.function("crisis")
-        ladder = [[directory.on_duty.backup], list(crisis.members) if crisis else []]
+        steps = [[directory.on_duty.backup], list(crisis.members) if crisis else []]
     else:
-        ladder = [directory.admins()]
-    return ladder[level] if level < len(ladder) else []
+        steps = [directory.admins()]
+    ladder, told = [], set()
+    for step in steps:
+        new = [person for person in dict.fromkeys(step) if person not in told]
+        if new:
+            ladder.append(new)
+            told.update(new)
+    return ladder
