@@ -156,6 +156,20 @@ def test_the_assignee_is_told_when_the_requester_cancels(world):
     assert any(ticket.human_id in p["text"] and "annulleret" in p["text"] for p in told)
 
 
+def test_a_requester_who_wrote_english_is_told_in_english(world):
+    doctor = world.person("visiting.doctor@rm.example.org")
+    doctor.say("we need a leaflet about quitting smoking for our outpatients")
+    choose_area_if_asked(doctor)
+    doctor.press("Send")
+    [ticket] = world.desk.tickets()
+    world.deliver()
+    adviser = next(iter(world.engine.knowledge.org(RM).directory.function("patients").members))
+    world.person(adviser).say(f"luk sag {ticket.human_id}")
+    [notice] = [p for r, p in world.deliver() if r == doctor.user]
+    assert notice["language"] == "en" and ticket.human_id in notice["text"]
+    assert "resolved" in notice["text"]
+
+
 @pytest.mark.parametrize(
     ("org", "typed", "said"),
     [

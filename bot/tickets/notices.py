@@ -73,8 +73,13 @@ def notify(
     buttons: bool = False,
     **values,
 ) -> None:
-    """Queue one message about `ticket`; advisers get Claim / Resolve / Reassign."""
-    lang = language_of(org, recipient)
+    """Queue one message about `ticket`; advisers get Claim / Resolve / Reassign. The
+    requester is written to in the language of their request, which may not be the
+    directory's (an English-speaking doctor in a Danish region)."""
+    if recipient == ticket.requester and ticket.language:
+        lang = ticket.language
+    else:
+        lang = language_of(org, recipient)
     text = knowledge.message(key, lang, ticket=ticket.human_id, **values)
     if ticket.priority == "urgent" and buttons:
         text = knowledge.message("urgent_prefix", lang) + text
