@@ -52,6 +52,8 @@ def test_the_crisis_reply_is_one_clear_message(knowledge, world, org, lang, text
     [more] = reply.choices  # the preparedness answer: a button, not a wall of text
     assert more.action.args == {"entry": "crisis.press_preparedness_group"}
     assert len(reply.text) < 900
+    role = directory.on_duty.name[lang]
+    assert f"({role})" in reply.text and not role.startswith(("The ", "Pressevagten"))
 
 
 def test_in_nordjylland_the_crisis_names_the_political_secretariat(world):

@@ -60,7 +60,7 @@ class Function(Strict):
 class OnDuty(Strict):
     """Who answers the press line: alternating by ISO week, with a backup."""
 
-    name: LangText  # e.g. {da: Pressevagten, ...} or {da: Politisk Sekretariats pressevagt}
+    name: LangText  # read mid-sentence: {da: pressevagten, en: the on-duty press officer}
     odd_weeks: str
     even_weeks: str
     backup: str
