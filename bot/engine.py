@@ -134,6 +134,8 @@ class Engine:
         limit = self.max_message_chars
         if self.understanding.pattern_intent(turn.text) == "plain_language":
             limit = max(limit, MAX_CHARS)  # a draft to check may be longer than a question
+        if len(turn.text) > limit and plain_language.awaited(turn):
+            return plain_language.check(turn, turn.text)
         if len(turn.text) > limit:
             text = turn.msg("too_long", length=len(turn.text), limit=limit)
             return [Reply("fallback", text, turn.lang)]
@@ -149,6 +151,8 @@ class Engine:
         if decision.kind == "answer":
             entry = turn.entry(decision.target.id)
             return [answer.answer(turn, entry, decision.confidence)]
+        if plain_language.awaited(turn):  # asked for a text, and this is no question
+            return plain_language.check(turn, turn.text)
         if decision.kind == "suggestions":
             return [answer.suggestions(turn, decision.suggestions, decision.confidence)]
         return [answer.fallback(turn, decision.confidence, decision.target == OUT_OF_SCOPE)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.parse
+from collections.abc import Callable
 
 import jwt
 from aiohttp import web
@@ -37,9 +38,12 @@ class Recorder:
     def called(self, name: str) -> list[dict]:
         return [body for path, body in self.calls if path == name]
 
-    async def wait_for(self, name: str, count: int = 1, seconds: float = 15) -> list[dict]:
+    async def wait_for(
+        self, name: str, count: int = 1, seconds: float = 15, where: Callable[[dict], bool] = bool
+    ) -> list[dict]:
+        """The calls of `name` once `count` of them satisfy `where`."""
         for _ in range(int(seconds * 20)):
-            if len(self.called(name)) >= count:
+            if sum(1 for call in self.called(name) if where(call)) >= count:
                 return self.called(name)
             await asyncio.sleep(0.05)
         raise AssertionError(

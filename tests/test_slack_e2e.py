@@ -270,8 +270,11 @@ def test_urgent_ticket_reaches_the_triage_channel_and_is_claimed_there(knowledge
             assert claimed["text"].startswith("Du har taget")
             assert not claimed.get("replace_original")  # a channel's card: rewritten below
             # every card about the ticket now says who took it, and has no buttons left
-            rewritten = [blocks_of(u) for u in await stack.slack_api.wait_for("chat.update")]
-            triage = next(u for u in rewritten if u["channel"] == media.triage_channel["slack"])
+            def in_triage(call: dict) -> bool:
+                return blocks_of(call)["channel"] == media.triage_channel["slack"]
+
+            updates = await stack.slack_api.wait_for("chat.update", where=in_triage)
+            triage = next(blocks_of(u) for u in updates if in_triage(u))
             assert triage["ts"] == "1700000000.000100"  # the message posted before
             assert f"Nu: taget af {member.name}." in triage["text"]
             assert not [b for b in triage["blocks"] if b["type"] == "actions"]

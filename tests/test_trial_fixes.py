@@ -290,6 +290,35 @@ def test_console_quit_words_leave_without_asking(engine, word):
 
 
 @pytest.mark.parametrize(
+    ("org", "ask", "draft", "counted"),
+    [
+        (RM, "tjek min tekst", "Vi indkalder dig. Du skal møde fastende. Tag medicinlisten med.", "3 sætninger"),
+        (RJH, "kan du kolla en text", "Vi kallar dig. Du ska komma fastande. Ta med listan.", "3 meningar"),
+        (HDIR, "kan du sjekke en tekst", "Vi kaller deg inn. Du må møte fastende. Ta med listen.", "3 setninger"),
+        (RM, "can you check my text", "We invite you. Do not eat before. Bring your list.", "3 sentences"),
+    ],
+)
+def test_the_text_asked_for_may_come_as_the_next_message(world, org, ask, draft, counted):
+    person = world.person(f"writer@{org}.example.org", org)
+    [asked] = person.say(ask)
+    assert asked.intent == "plain_language" and counted not in asked.text
+    [checked] = person.say(draft)
+    assert checked.intent == "plain_language" and counted in checked.text
+    [after] = person.say(draft)  # only the message right after the request is a draft
+    assert counted not in after.text
+
+
+def test_console_sends_a_pasted_text_of_several_lines_as_one_message(engine):
+    draft = [f"Sætning nummer {n} i udkastet handler om indkaldelsen." for n in range(1, 13)]
+    typed = iter(["tjek denne tekst:", '"""', *draft, '"""', "quit"])
+    console = Console(record=True, width=200)
+    chat(engine, RM, "tester@rm.example.org", console, read=lambda _: next(typed))
+    shown = console.export_text()
+    assert "12 sætninger" in shown  # the whole draft, checked once
+    assert "rådgiver" not in shown  # no line was taken as a question of its own
+
+
+@pytest.mark.parametrize(
     ("org", "word", "opening"),
     [(RM, "/help", "Jeg svarer"), (RJH, "/hjälp", "Jag svarar"), (HDIR, "/hjelp", "Jeg svarer")],
 )

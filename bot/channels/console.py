@@ -51,6 +51,22 @@ def notification(engine: Engine, row: OutboxMessage) -> Reply:
 
 QUIT = {"/quit", "/exit", "quit", "exit", "afslut", "avslut", "avsluta", "avslutt", "farvel"}
 HELP = {"/help", "/hjælp", "/hjaelp", "/hjälp", "/hjelp", "/?"}  # in the org's language
+PASTE = {'"""', "/paste"}  # a text of several lines, sent as one message up to the next '"""'
+
+
+def _pasted(read: Callable[[str], str]) -> str:
+    """The lines up to a closing triple quote (or Ctrl-D), as one message: a draft pasted
+    to be checked must not become one question per line."""
+    lines = []
+    while True:
+        try:
+            line = read("… ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if line.strip() == '"""':
+            break
+        lines.append(line)
+    return "\n".join(lines).strip()
 
 
 def chat(
@@ -82,6 +98,10 @@ def chat(
         line = line.strip()
         if line.casefold() in QUIT:
             return
+        if line.casefold() in PASTE:
+            line = _pasted(read)
+            if not line:
+                continue
         if line.casefold() in HELP:
             help_ = Action("help", {}, knowledge.org.language)
             incoming = Incoming(text="", org=org, user=user, action=help_)

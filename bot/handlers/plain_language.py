@@ -6,7 +6,7 @@ import re
 
 from bot.handlers.turn import Turn
 from bot.knowledge.loader import Knowledge
-from bot.languages import Lang
+from bot.languages import LANGS, Lang
 from bot.replies import Reply
 from bot.writing.check import MAX_CHARS, CheckResult
 
@@ -17,6 +17,19 @@ MIN_WORDS = 3
 def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
     match = BODY.search(turn.text)
     body = match["body"].strip() if match else ""
+    if len(body.split()) < MIN_WORDS and awaited(turn):
+        body = turn.text  # a draft that reads like a request to check one
+    return check(turn, body, confidence)
+
+
+def awaited(turn: Turn) -> bool:
+    """The bot's last word to this person asked for the text: this message is the draft."""
+    _, answered = turn.desk.intake.last_exchange(turn.org.id, turn.user)
+    asked = turn.knowledge.messages["check_no_text"]
+    return answered is not None and answered in (asked[lang] for lang in LANGS)
+
+
+def check(turn: Turn, body: str, confidence: float = 1.0) -> list[Reply]:
     if len(body.split()) < MIN_WORDS:
         text, lang = turn.msg("check_no_text"), turn.lang
     elif len(body) > MAX_CHARS:
@@ -25,7 +38,7 @@ def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
         lang = turn.understanding.language(body, turn.lang).lang
         result = turn.writing.check(body, lang)
         text = render(turn.knowledge, result, lang)
-    return [Reply("intent", text, lang, intent=intent_id, confidence=confidence)]
+    return [Reply("intent", text, lang, intent="plain_language", confidence=confidence)]
 
 
 def render(knowledge: Knowledge, result: CheckResult, lang: Lang) -> str:
