@@ -191,8 +191,10 @@ def test_teams_triage_channel_gets_tickets_once_the_bot_is_in_it(knowledge, db_u
                 if knowledge.org(RM).directory.person(m).teams_id
             )
             in_channel = {"id": channel, "conversationType": "channel", "tenantId": "tenant-1"}
-            pressed = press(claim, "press-1", stack.connector.url, aad=member.teams_id) | {
-                "conversation": in_channel
+            as_member = {"id": f"29:{member.teams_id}", "aadObjectId": member.teams_id}
+            pressed = press(claim, "press-1", stack.connector.url) | {
+                "conversation": in_channel,
+                "from": as_member,
             }
             assert (await stack.activity(pressed)).status == 200
             [rewritten] = await stack.connector.wait_for("PUT")
@@ -203,6 +205,28 @@ def test_teams_triage_channel_gets_tickets_once_the_bot_is_in_it(knowledge, db_u
             bodies = [body for _, body in stack.connector.calls]
             posted_as = f"activity-{bodies.index(posts[-1]) + 1}"  # the id the stand-in gave
             assert rewritten["id"] == posted_as  # the very message posted, rewritten
+
+            # a view of its own: the assignee still sees what they may do, others do not
+            refresh = content["refresh"]
+            assert as_member["id"] in refresh["userIds"]
+            looks = press(refresh["action"], "look-1", stack.connector.url) | {
+                "conversation": in_channel,
+                "from": as_member,
+            }
+            response = await stack.http.post(f"{stack.url}/api/messages", json=looks)
+            seen = await response.json()
+            assert seen["type"] == "application/vnd.microsoft.card.adaptive"
+            titles = [a["title"] for a in seen["value"]["actions"]]
+            assert titles and "Tag sagen" not in titles
+            other = next(
+                knowledge.org(RM).directory.person(m)
+                for m in media.members
+                if m != member.email and knowledge.org(RM).directory.person(m).teams_id
+            )
+            looks["from"] = {"id": f"29:{other.teams_id}", "aadObjectId": other.teams_id}
+            response = await stack.http.post(f"{stack.url}/api/messages", json=looks)
+            assert (await response.json())["value"]["actions"] == []
+            assert len(await stack.connector.wait_for("PUT")) == 1  # a look changes nothing
 
     run(scenario())
 

@@ -12,6 +12,7 @@ connector never holds up the request.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from microsoft_agents.hosting.core import (
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 
-from bot.channels import actions
+from bot.channels import actions, teams_views
 from bot.channels.teams_connection import TeamsAuth
 from bot.channels.teams_tokens import SigningKeys, TokenCheck
 from bot.config import Settings
@@ -99,7 +100,7 @@ def service_url_matches(identity: ClaimsIdentity, activity: Activity) -> bool:
     return not claimed or claimed.rstrip("/") == (activity.service_url or "").rstrip("/")
 
 
-def card(replies: list[Reply]) -> dict:
+def card(replies: list[Reply], refresh: dict | None = None) -> dict:
     body: list[dict] = []
     buttons: list[dict] = []
     for reply in replies:
@@ -127,13 +128,16 @@ def card(replies: list[Reply]) -> dict:
             }
             for choice in reply.choices
         ]
-    return {
+    adaptive = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": "1.4",
         "body": body,
         "actions": buttons,
     }
+    if refresh is not None:  # a view of its own for each adviser who looks (teams_views)
+        adaptive["refresh"] = refresh
+    return adaptive
 
 
 class TeamsChannel:
@@ -169,6 +173,8 @@ class TeamsChannel:
             return web.Response(status=400, text="malformed activity")
         if not service_url_matches(identity, activity):
             return web.Response(status=401, text="unauthorized")
+        if activity.type == "invoke" and (ticket := teams_views.asked(activity.value)):
+            return web.json_response(await asyncio.to_thread(self._view, activity, ticket))
         kind = kind_of(activity)
         if kind is not None:  # if the inbox cannot take it: 500, and the connector retries
             await self.keep(activity, kind)
@@ -184,6 +190,20 @@ class TeamsChannel:
             "statusCode": 200,
             "type": "application/vnd.microsoft.activity.message",
             "value": engine.knowledge.message("card_action_received", lang),
+        }
+
+    def _view(self, activity: Activity, ticket: str) -> dict:
+        """A refresh asks for the card as this person sees it (nothing is changed)."""
+        engine = self.engine()
+        org, viewer = self.who(engine, activity)
+        payload = teams_views.view(engine, org, ticket, viewer)
+        if payload is None:
+            return self._received(activity)
+        refresh = teams_views.refresh_for(engine, org, payload)
+        return {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.card.adaptive",
+            "value": card(actions.payload_replies(payload), refresh),
         }
 
     async def keep(self, activity: Activity, kind: str) -> None:
@@ -299,29 +319,37 @@ class TeamsChannel:
                 )
             )
 
-    async def deliver(self, target: ConversationRef, replies: list[Reply]) -> dict:
+    async def deliver(
+        self, target: ConversationRef, replies: list[Reply], refresh: dict | None = None
+    ) -> dict:
         """Post proactively; where the message landed, to rewrite it later."""
         to = {"reference": target.reference, "tenant": target.tenant_id}
-        return {**to, "activity_id": await self.reply(to, replies)}
+        return {**to, "activity_id": await self.reply(to, replies, refresh)}
 
-    async def reply(self, to: dict, replies: list[Reply]) -> str | None:
+    async def reply(
+        self, to: dict, replies: list[Reply], refresh: dict | None = None
+    ) -> str | None:
         """Post into the conversation `to` refers to; the new activity's id."""
         posted: list[str | None] = []
 
         async def send(turn_context: TurnContext) -> None:
             response = await turn_context.send_activity(
-                MessageFactory.attachment(CardFactory.adaptive_card(card(replies)))
+                MessageFactory.attachment(CardFactory.adaptive_card(card(replies, refresh)))
             )
             posted.append(response.id if response else None)
 
         await self._continue(to, send)
         return posted[0] if posted else None
 
-    async def update(self, message: dict, replies: list[Reply]) -> None:
+    async def update(
+        self, message: dict, replies: list[Reply], refresh: dict | None = None
+    ) -> None:
         """Rewrite a card posted before, for everyone in the conversation."""
 
         async def rewrite(turn_context: TurnContext) -> None:
-            activity = MessageFactory.attachment(CardFactory.adaptive_card(card(replies)))
+            activity = MessageFactory.attachment(
+                CardFactory.adaptive_card(card(replies, refresh))
+            )
             activity.id = message["activity_id"]
             await turn_context.update_activity(activity)
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from bot.channels.actions import payload_replies
 from bot.channels.slack import SlackChannel
+from bot.channels import teams_views
 from bot.channels.teams import TeamsChannel
 from bot.engine import Engine
 from bot.runtime.threads import Threads
@@ -104,10 +105,13 @@ class Delivery:
         replies = payload_replies(payload)
         if cards.UPDATE in payload:  # a card posted before, rewritten as the ticket now reads
             message = payload[cards.UPDATE]
-            channel = self.slack if message["platform"] == "slack" else self.teams
-            if channel is None:
+            if message["platform"] == "teams":
+                refresh = await self.threads.run(teams_views.refresh_for, engine, row.org, payload)
+                await self.teams.update(message, replies, refresh)
+            elif self.slack is None:
                 raise Unreachable("Slack is not configured here")
-            await channel.update(message, replies)
+            else:
+                await self.slack.update(message, replies)
             return None
         to = payload.get("to")
         if to is not None:  # an answer: back where the question came from
@@ -123,7 +127,8 @@ class Delivery:
             return "slack", await self.slack.deliver(channel_id, replies)
         target = await self.threads.run(self.teams.reaches, engine, row)
         if target is not None:
-            return "teams", await self.teams.deliver(target, replies)
+            refresh = await self.threads.run(teams_views.refresh_for, engine, row.org, payload)
+            return "teams", await self.teams.deliver(target, replies, refresh)
         if row.recipient.startswith(TEAMS_CHANNEL):
             raise Unreachable("the bot has not been added to this Teams channel")
         if self.slack is not None and (slack_user := await self.slack.reaches(engine, row)):

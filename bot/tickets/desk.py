@@ -251,11 +251,12 @@ class Desk:
         return escalated
 
     # --- reading -------------------------------------------------------------------------
-    def as_of_now(self, org_id: str, payload: dict) -> dict:
+    def as_of_now(self, org_id: str, payload: dict, viewer: str | None = None) -> dict:
         """A notice about a ticket, as it reads when it is delivered: if the ticket has
         been claimed, resolved or cancelled since, it says so and has no buttons. A card
-        rewritten in place (seen by a whole channel) keeps none; a notice sent now to one
-        person keeps what the assignee may still do."""
+        rewritten in place (seen by a whole channel) keeps none, except in the view of its
+        assignee (a Teams user-specific view); a notice sent now to one person keeps what
+        the assignee may still do."""
         human_id = payload.get("ticket")
         if not human_id or not payload.get("choices"):
             return payload
@@ -269,7 +270,9 @@ class Desk:
             name = notices.person_name(self.knowledge.org(org_id), ticket.assignee)
             state = self.knowledge.message("state_claimed_by", lang, name=name)
         now = self.knowledge.message("ticket_now", lang, state=state)
-        still = ticket.state == "claimed" and cards.UPDATE not in payload
+        still = ticket.state == "claimed" and (
+            cards.UPDATE not in payload or viewer == ticket.assignee
+        )
         return {
             **payload,
             "text": f"{payload['text']}\n\n{now}",
@@ -277,6 +280,18 @@ class Desk:
                 [c for c in payload["choices"] if c["action"]["name"] != "claim"] if still else []
             ),
         }
+
+    def advisers_of(self, org: OrgKnowledge, human_id: str) -> list[str]:
+        """Everyone in the directory who may act on the ticket."""
+        with self.sessions() as session:
+            ticket = self._by_human_id(session, org.id, human_id)
+            if ticket is None:
+                return []
+            return [
+                person.email
+                for person in org.directory.people
+                if self._is_adviser(org, ticket, person.email)
+            ]
 
     def show(self, org: OrgKnowledge, human_id: str, actor: str) -> Outcome:
         with self.sessions() as session:
