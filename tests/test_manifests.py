@@ -1,6 +1,7 @@
 """The app manifests people install from: Teams' against Microsoft's official schema
 (vendored, see tests/schemas/README.md), with its icons and its commands in four
-languages; Slack's scopes exactly the ones the code needs."""
+languages; Slack's against Slack's official schema, with exactly the scopes the code
+needs."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.replies import Incoming
 ROOT = Path(__file__).resolve().parent.parent
 TEAMS = ROOT / "manifests" / "teams"
 SCHEMAS = Path(__file__).parent / "schemas" / "teams" / "v1.30"
+SLACK_SCHEMA = Path(__file__).parent / "schemas" / "slack" / "manifest.schema.1.0.0.json"
 ORG_OF = {
     "da": "region-midtjylland",
     "sv": "region-jamtland-harjedalen",
@@ -121,3 +123,11 @@ def test_the_slack_manifest_asks_for_exactly_the_scopes_the_code_uses():
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == needed
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == "/kom"
+
+
+def test_the_slack_manifest_follows_slacks_official_schema():
+    validator = jsonschema.Draft7Validator(load(SLACK_SCHEMA))
+    manifest = yaml.safe_load((ROOT / "manifests" / "slack-app.yaml").read_text("utf-8"))
+    assert [e.message for e in validator.iter_errors(manifest)] == []
+    misspelt = {**manifest, "oauth_configs": manifest["oauth_config"]}  # the schema bites
+    assert list(validator.iter_errors(misspelt))
