@@ -88,7 +88,9 @@ class Server(Runtime):
         return web.json_response(body, status=200 if database == "ok" else 503)
 
     def _ping(self) -> None:
-        with self.engine.desk.sessions() as session:
+        """Whether a message could be taken now: a write transaction (on SQLite, one that
+        gets the write lock), since reading alone still works while writes are locked out."""
+        with self.engine.desk.sessions.begin() as session:
             session.execute(text("SELECT 1"))
 
     async def metrics_page(self, request: web.Request) -> web.Response:

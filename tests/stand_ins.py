@@ -39,11 +39,15 @@ class Recorder:
         return [body for path, body in self.calls if path == name]
 
     async def wait_for(
-        self, name: str, count: int = 1, seconds: float = 15, where: Callable[[dict], bool] = bool
+        self,
+        name: str,
+        count: int = 1,
+        seconds: float = 15,
+        where: Callable[[dict], bool] | None = None,
     ) -> list[dict]:
-        """The calls of `name` once `count` of them satisfy `where`."""
+        """The calls of `name` once `count` of them (those satisfying `where`) were made."""
         for _ in range(int(seconds * 20)):
-            if sum(1 for call in self.called(name) if where(call)) >= count:
+            if sum(1 for call in self.called(name) if where is None or where(call)) >= count:
                 return self.called(name)
             await asyncio.sleep(0.05)
         raise AssertionError(
