@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import time
 import urllib.parse
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -183,3 +186,44 @@ def test_kill_9_mid_burst_of_button_presses_loses_nothing_acknowledged(
             await slack_api.stop()
 
     run(scenario())
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting for whoever adopted it to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_stop_when_their_server_is_killed_9(tmp_path):
+    log = tmp_path / "serve.log"
+    server = ServerProcess(f"sqlite:///{tmp_path / 'kombot.db'}", "http://127.0.0.1:9/", log, 1)
+
+    async def scenario():
+        await server.started()
+        await eventually(lambda: bool(_children(server.process.pid)), seconds=60)
+        [worker] = _children(server.process.pid)
+        os.kill(server.process.pid, signal.SIGKILL)  # the server only: nothing tells the worker
+        server.process.wait(timeout=30)
+        await eventually(lambda: not _running(worker), seconds=60)
+
+    try:
+        run(scenario())
+    finally:
+        server.stop()
+    assert "is gone; stopping" in log.read_text()

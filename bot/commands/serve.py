@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from bot.config import Settings
 from bot.knowledge.yamlfile import KnowledgeError
 
 WORKER = [sys.executable, "-c", "from bot.cli import main; main()", "worker"]
+PARENT = "KOMBOT_WORKER_PARENT"  # set by `serve --workers N`: the pid its workers belong to
 LIBRARY_THREADS = 32  # the loop's default executor: MSAL's token requests wait there
 
 
@@ -135,19 +137,40 @@ def worker() -> None:
 
     async def run() -> None:
         stop = _until_stopped(runtime)
+        watch = None
+        if parent := os.environ.get(PARENT):
+            watch = asyncio.create_task(_stop_when_orphaned(int(parent), stop))
         await runtime.start()
         print(f"kombot worker answering (knowledge {runtime.engine.knowledge.version})", flush=True)
         await stop.wait()
+        if watch is not None:
+            watch.cancel()
         await runtime.stop()
 
     asyncio.run(run())
+
+
+async def _stop_when_orphaned(parent: int, stop: asyncio.Event) -> None:
+    """A worker started by `kombot serve` stops when that server is gone, even killed
+    with -9 (which lets it tell nobody): otherwise every restart would add workers."""
+    while os.getppid() == parent:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
+        if stop.is_set():
+            return
+    err.print(f"the server that started this worker ({parent}) is gone; stopping")
+    stop.set()
 
 
 class WorkerPool:
     """`kombot worker` processes, restarted if one dies, stopped with the server."""
 
     def __init__(self, size: int):
-        self.processes = [subprocess.Popen(WORKER) for _ in range(size)]
+        self.processes = [self._start() for _ in range(size)]
+
+    @staticmethod
+    def _start() -> subprocess.Popen:
+        return subprocess.Popen(WORKER, env={**os.environ, PARENT: str(os.getpid())})
 
     def signal(self, signum: int) -> None:
         for process in self.processes:
@@ -159,7 +182,7 @@ class WorkerPool:
             for i, process in enumerate(self.processes):
                 if process.poll() is not None:
                     err.print(f"worker {process.pid} exited ({process.returncode}); restarting")
-                    self.processes[i] = subprocess.Popen(WORKER)
+                    self.processes[i] = self._start()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=1.0)
         for process in self.processes:
