@@ -12,7 +12,6 @@ import statistics
 from collections import Counter, defaultdict
 
 import numpy as np
-from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 
 from bot.knowledge.loader import Knowledge
@@ -211,6 +210,8 @@ def cluster(keys: list[str], limit: int | None = None) -> list[list[int]]:
     formed (each step is one matrix product, so thousands of questions stay fast)."""
     if not keys:
         return []
+    from rapidfuzz import fuzz, process  # 75 ms to import: only for this report
+
     unique = list(dict.fromkeys(keys))
     position = {key: i for i, key in enumerate(unique)}
     where: list[list[int]] = [[] for _ in unique]
