@@ -159,6 +159,44 @@ def test_a_message_that_always_fails_is_a_dead_letter_and_the_sender_is_told(
     run(scenario())
 
 
+def test_one_failing_message_in_a_batch_holds_up_none_of_the_others(
+    knowledge, db_url, monkeypatch
+):
+    async def scenario():
+        async with Stack(knowledge, db_url, **FAST) as stack:
+            employee, _ = slack_people(knowledge)
+            engine, inbox = stack.server.engine, stack.server.inbox
+            real_handle, real_claim = engine.handle, inbox.claim
+
+            def broken(incoming):
+                if "boom" in incoming.text:
+                    raise RuntimeError("a bug in a handler")
+                return real_handle(incoming)
+
+            monkeypatch.setattr(engine, "handle", broken)
+            monkeypatch.setattr(inbox, "claim", lambda limit: [])  # hold them back...
+            users = [f"U-BATCH{i}" for i in range(5)]
+            for i, user in enumerate(users):
+                text = "boom" if i == 2 else QUESTION
+                assert (await stack.dm(user, text, f"EvBatch{i}")).status == 200
+            taken = []
+
+            def claim(limit):
+                taken.append(real_claim(limit))
+                return taken[-1]
+
+            monkeypatch.setattr(inbox, "claim", claim)  # ...then take them in one go
+            stack.server.loops.wake.set()
+            for i, user in enumerate(users):
+                [reply] = await answered(stack, f"D-{user}")
+                assert ("Noget gik galt" in reply["text"]) == (i == 2)
+            assert len([t for t in taken if t][0]) == 5  # they were one batch
+            await asyncio.sleep(0.5)  # time for a duplicate to show, if one were sent
+            assert all(len(answers_to(stack, f"D-{user}")) == 1 for user in users)
+
+    run(scenario())
+
+
 @pytest.mark.parametrize(
     "body",
     [

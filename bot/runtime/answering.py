@@ -1,10 +1,11 @@
-"""Answer what the inbox holds: one database transaction per message.
+"""Answer what the inbox holds, a few claimed rows per database transaction.
 
 For each claimed row the channel translates the stored request (`prepare`); then, in one
 unit of work, the engine handles it, its replies become an outbox row and the inbox row is
-marked done. A crash anywhere before that commit leaves no trace but the inbox row, whose
-lease runs out and which is answered again; a crash after it leaves the reply in the
-outbox. Either way nothing acknowledged is lost, and nothing is done twice.
+marked done. A crash anywhere before that commit leaves no trace but the inbox rows, whose
+lease runs out and which are answered again; a crash after it leaves the replies in the
+outbox. Either way nothing acknowledged is lost, and nothing is done twice. If one row of
+a batch fails, the batch is answered again row by row, so only that row is retried.
 """
 
 from __future__ import annotations
@@ -69,56 +70,83 @@ class Answering:
         self.delivered = delivered  # the fast path: deliver a reply as soon as it is committed
 
     async def run_once(self, limit: int = 20) -> int:
-        """Answer what is due now, as many at once as there are answer threads (their
-        database waits overlap); returns how many rows were taken."""
+        """Answer what is due now; returns how many rows were taken. The rows are answered
+        in a few transactions, not one each (as many as there are answer threads, whose
+        database waits overlap): on SQLite every transaction queues for the one write
+        lock, and per message that queueing, not the answering, set the pace."""
         items = await self.threads.run(self.inbox.claim, limit)
-        lanes = asyncio.Semaphore(self.threads.size)
-
-        async def one(item: Item) -> None:
-            async with lanes:
-                await self.answer(item)
-
-        await asyncio.gather(*(one(item) for item in items))
+        if not items:
+            return 0
+        engine = self.engine()
+        ready = [r for r in await asyncio.gather(*(self._prepare(engine, i) for i in items)) if r]
+        size = max(1, -(-len(ready) // self.threads.size))  # ceil: one batch per thread
+        batches = [ready[i : i + size] for i in range(0, len(ready), size)]
+        replies = await asyncio.gather(*(self._answer_batch(engine, b) for b in batches))
+        reply_ids = [reply_id for batch in replies for reply_id in batch]
+        if reply_ids and self.delivered is not None:
+            await self.delivered(reply_ids)
         return len(items)
 
-    async def answer(self, item: Item) -> None:
-        engine = self.engine()
+    async def _prepare(self, engine: Engine, item: Item) -> tuple[Item, Prepared] | None:
         try:
-            channel = self.channels[item.channel]
-            prepared = await channel.prepare(engine, item.payload, item.key)
-            reply_id = await self.threads.run(self._commit, engine, item, prepared)
-        except Exception as exc:  # retried with backoff; a dead letter is never silent
-            if await self.threads.run(self.inbox.failed, item, exc):
-                await self.threads.run(self._tell_of_failure, engine, item, exc)
-            return
-        if reply_id is not None and self.delivered is not None:
-            await self.delivered([reply_id])
+            return item, await self.channels[item.channel].prepare(engine, item.payload, item.key)
+        except Exception as exc:
+            await self._failed(engine, item, exc)
+            return None
 
-    def _commit(self, engine: Engine, item: Item, prepared: Prepared) -> int | None:
+    async def _answer_batch(self, engine: Engine, batch: list[tuple[Item, Prepared]]) -> list[int]:
+        try:
+            found = await self.threads.run(self._commit, engine, batch)
+            return [reply_id for reply_id in found if reply_id is not None]
+        except Exception:  # one of them failed: each on its own, so only that one is retried
+            alone = [await self._answer_alone(engine, item, ready) for item, ready in batch]
+            return [reply_id for reply_id in alone if reply_id is not None]
+
+    async def _answer_alone(self, engine: Engine, item: Item, prepared: Prepared) -> int | None:
+        try:
+            [reply_id] = await self.threads.run(self._commit, engine, [(item, prepared)])
+        except Exception as exc:  # retried with backoff; a dead letter is never silent
+            await self._failed(engine, item, exc)
+            return None
+        return reply_id
+
+    async def _failed(self, engine: Engine, item: Item, exc: Exception) -> None:
+        if await self.threads.run(self.inbox.failed, item, exc):
+            await self.threads.run(self._tell_of_failure, engine, item, exc)
+
+    def _commit(self, engine: Engine, batch: list[tuple[Item, Prepared]]) -> list[int | None]:
+        """Answer each row, in one transaction with its reply rows and the rows marked
+        done; the reply row's id per row (None when there was nothing to say)."""
         sessions = engine.desk.sessions
         with sessions.unit() as connection:
-            # The inbox row was committed durably before the ack: if this commit were
-            # lost in a database crash, the row would be answered again, not lost.
+            # The inbox rows were committed durably before the ack: if this commit were
+            # lost in a database crash, they would be answered again, not lost.
             without_waiting_for_the_disk(connection)
-            if prepared.remember is not None:
-                prepared.remember(engine)
-            replies = [reply for one in prepared.incomings for reply in engine.handle(one)]
-            reply_id = None
-            if replies:
-                with sessions.begin() as session:
-                    reply_id = enqueue(
-                        session,
-                        key=f"reply:{item.key}",
-                        org=prepared.route.org,
-                        recipient=prepared.recipient,
-                        payload={
-                            "replies": stored_replies(replies),
-                            "to": prepared.route.reply_to,
-                        },
-                        now=engine.desk.clock.now(),
-                        claimed=True,  # sent at once after the commit; by the loop if not
-                    )
-            self.inbox.done(connection, item)
+            return [self._write(engine, connection, item, prepared) for item, prepared in batch]
+
+    def _write(
+        self, engine: Engine, connection, item: Item, prepared: Prepared
+    ) -> int | None:
+        sessions = engine.desk.sessions
+        if prepared.remember is not None:
+            prepared.remember(engine)
+        replies = [reply for one in prepared.incomings for reply in engine.handle(one)]
+        reply_id = None
+        if replies:
+            with sessions.begin() as session:
+                reply_id = enqueue(
+                    session,
+                    key=f"reply:{item.key}",
+                    org=prepared.route.org,
+                    recipient=prepared.recipient,
+                    payload={
+                        "replies": stored_replies(replies),
+                        "to": prepared.route.reply_to,
+                    },
+                    now=engine.desk.clock.now(),
+                    claimed=True,  # sent at once after the commit; by the loop if not
+                )
+        self.inbox.done(connection, item)
         return reply_id
 
     def _tell_of_failure(self, engine: Engine, item: Item, exc: Exception) -> None:

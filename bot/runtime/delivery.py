@@ -17,8 +17,8 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from bot.channels.actions import payload_replies
-from bot.channels.slack import SlackChannel
 from bot.channels import teams_views
+from bot.channels.slack import SlackChannel
 from bot.channels.teams import TeamsChannel
 from bot.engine import Engine
 from bot.runtime.threads import Threads
@@ -56,6 +56,8 @@ class Delivery:
         self.threads = threads
         self.retry_base = retry_base
         self.timeout = timeout
+        self._unmarked: list[tuple[OutboxMessage, object]] = []  # sent, not yet marked
+        self._marker: asyncio.Task | None = None
 
     async def deliver_once(self, claimed: list[int] | None = None) -> int:
         """Send rows already leased to us (`claimed`: the fast path), or claim the due
@@ -75,7 +77,7 @@ class Delivery:
     async def _deliver_in_order(
         self, engine: Engine, worker: OutboxWorker, rows: list[OutboxMessage]
     ) -> int:
-        sent = 0
+        sent, marks = 0, set()
         for row in rows:
             try:
                 posted = await asyncio.wait_for(self._send(engine, row), self.timeout)
@@ -85,17 +87,37 @@ class Delivery:
             except Exception as exc:  # incl. a timeout: retried with backoff, then failed
                 await self.threads.run(worker.failed, row, exc)
                 continue
-            await self.threads.run(self._sent, engine, worker, row, posted)
+            marks.add(self._was_sent(engine, worker, row, posted))
             sent += 1
+        await asyncio.gather(*marks)
         return sent
 
+    def _was_sent(
+        self, engine: Engine, worker: OutboxWorker, row: OutboxMessage, posted
+    ) -> asyncio.Task:
+        """Queue the row to be marked sent. The marks of all deliveries under way are
+        written together, a batch per transaction: one each queued for the single SQLite
+        write lock behind every answer. A slow destination delays no other's marks."""
+        self._unmarked.append((row, posted))
+        if self._marker is None or self._marker.done():
+            self._marker = asyncio.ensure_future(self._mark(engine, worker))
+        return self._marker
+
+    async def _mark(self, engine: Engine, worker: OutboxWorker) -> None:
+        while self._unmarked:
+            batch, self._unmarked = self._unmarked, []
+            await self.threads.run(self._sent, engine, worker, batch)
+
     @staticmethod
-    def _sent(engine: Engine, worker: OutboxWorker, row: OutboxMessage, posted) -> None:
+    def _sent(
+        engine: Engine, worker: OutboxWorker, batch: list[tuple[OutboxMessage, object]]
+    ) -> None:
         with engine.desk.sessions.unit():
-            worker.sent(row.id)
-            if posted is not None and cards.worth_keeping(row.payload):
-                with engine.desk.sessions.begin() as session:
-                    cards.remember(session, row, *posted, engine.desk.clock.now())
+            worker.sent([row.id for row, _ in batch])
+            with engine.desk.sessions.begin() as session:
+                for row, posted in batch:
+                    if posted is not None and cards.worth_keeping(row.payload):
+                        cards.remember(session, row, *posted, engine.desk.clock.now())
 
     async def _send(self, engine: Engine, row: OutboxMessage) -> tuple[str, dict] | None:
         """Send one row; for a new message, the platform and where it landed."""

@@ -130,7 +130,7 @@ class OutboxWorker:
             except Exception as exc:  # a channel failure must not stop the others
                 self.failed(row, exc)
                 continue
-            self.sent(row.id)
+            self.sent([row.id])
             sent += 1
         return sent
 
@@ -138,12 +138,12 @@ class OutboxWorker:
         with self.sessions() as session:
             return [session.get(OutboxMessage, row_id) for row_id in ids]
 
-    def sent(self, row_id: int) -> None:
+    def sent(self, row_ids: list[int]) -> None:
         with self.sessions.begin() as session:
             without_waiting_for_the_disk(session)  # if lost: sent again, at least once
             session.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.id == row_id)
+                .where(OutboxMessage.id.in_(row_ids))
                 .values(status="sent", sent_at=self.clock.now(), lease_until=None)
             )
 
