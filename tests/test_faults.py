@@ -159,9 +159,7 @@ def test_a_message_that_always_fails_is_a_dead_letter_and_the_sender_is_told(
     run(scenario())
 
 
-def test_one_failing_message_in_a_batch_holds_up_none_of_the_others(
-    knowledge, db_url, monkeypatch
-):
+def test_one_failing_message_in_a_batch_holds_up_none_of_the_others(knowledge, db_url, monkeypatch):
     async def scenario():
         async with Stack(knowledge, db_url, **FAST) as stack:
             employee, _ = slack_people(knowledge)

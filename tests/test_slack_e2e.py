@@ -269,6 +269,7 @@ def test_urgent_ticket_reaches_the_triage_channel_and_is_claimed_there(knowledge
             [claimed] = await stack.slack_api.wait_for("response_url")
             assert claimed["text"].startswith("Du har taget")
             assert not claimed.get("replace_original")  # a channel's card: rewritten below
+
             # every card about the ticket now says who took it, and has no buttons left
             def in_triage(call: dict) -> bool:
                 return blocks_of(call)["channel"] == media.triage_channel["slack"]

@@ -292,10 +292,30 @@ def test_console_quit_words_leave_without_asking(engine, word):
 @pytest.mark.parametrize(
     ("org", "ask", "draft", "counted"),
     [
-        (RM, "tjek min tekst", "Vi indkalder dig. Du skal møde fastende. Tag medicinlisten med.", "3 sætninger"),
-        (RJH, "kan du kolla en text", "Vi kallar dig. Du ska komma fastande. Ta med listan.", "3 meningar"),
-        (HDIR, "kan du sjekke en tekst", "Vi kaller deg inn. Du må møte fastende. Ta med listen.", "3 setninger"),
-        (RM, "can you check my text", "We invite you. Do not eat before. Bring your list.", "3 sentences"),
+        (
+            RM,
+            "tjek min tekst",
+            "Vi indkalder dig. Du skal møde fastende. Tag medicinlisten med.",
+            "3 sætninger",
+        ),
+        (
+            RJH,
+            "kan du kolla en text",
+            "Vi kallar dig. Du ska komma fastande. Ta med listan.",
+            "3 meningar",
+        ),
+        (
+            HDIR,
+            "kan du sjekke en tekst",
+            "Vi kaller deg inn. Du må møte fastende. Ta med listen.",
+            "3 setninger",
+        ),
+        (
+            RM,
+            "can you check my text",
+            "We invite you. Do not eat before. Bring your list.",
+            "3 sentences",
+        ),
     ],
 )
 def test_the_text_asked_for_may_come_as_the_next_message(world, org, ask, draft, counted):

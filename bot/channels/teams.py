@@ -347,9 +347,7 @@ class TeamsChannel:
         """Rewrite a card posted before, for everyone in the conversation."""
 
         async def rewrite(turn_context: TurnContext) -> None:
-            activity = MessageFactory.attachment(
-                CardFactory.adaptive_card(card(replies, refresh))
-            )
+            activity = MessageFactory.attachment(CardFactory.adaptive_card(card(replies, refresh)))
             activity.id = message["activity_id"]
             await turn_context.update_activity(activity)
 

@@ -124,9 +124,7 @@ class Answering:
             without_waiting_for_the_disk(connection)
             return [self._write(engine, connection, item, prepared) for item, prepared in batch]
 
-    def _write(
-        self, engine: Engine, connection, item: Item, prepared: Prepared
-    ) -> int | None:
+    def _write(self, engine: Engine, connection, item: Item, prepared: Prepared) -> int | None:
         sessions = engine.desk.sessions
         if prepared.remember is not None:
             prepared.remember(engine)

@@ -16,8 +16,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from bot.channels.actions import payload_replies
 from bot.channels import teams_views
+from bot.channels.actions import payload_replies
 from bot.channels.slack import SlackChannel
 from bot.channels.teams import TeamsChannel
 from bot.engine import Engine
