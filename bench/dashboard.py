@@ -71,7 +71,7 @@ def one_database(kind: str, args) -> dict:
     engine.dispose()
     env = {"KOMBOT_DATABASE_URL": url, "KOMBOT_TEAMS_ALLOW_NO_AUTH": "1"}
     server = start(
-        [sys.executable, "-c", "from bot.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-c", "from bot.entry import main; main()", "serve", "--port", str(port)],
         env,
         port,
     )

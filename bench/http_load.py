@@ -312,7 +312,7 @@ async def one_database(kind: str, args, stand_ins: StandIns, counter: list[int])
     }
     serve = ["serve", "--port", str(kombot_port), "--workers", str(workers)]
     kombot = start(
-        [sys.executable, "-c", "from bot.cli import main; main()", *serve], env, kombot_port
+        [sys.executable, "-c", "from bot.entry import main; main()", *serve], env, kombot_port
     )
     bare = start(
         [sys.executable, "-c", BARE_APP, str(bare_port)],

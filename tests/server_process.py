@@ -18,7 +18,7 @@ from server_stack import SECRET, signed
 
 ROOT = Path(__file__).resolve().parent.parent
 CRISIS = "TV2 står i forhallen og spørger til dødsfaldet på afdeling B"
-KOMBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+KOMBOT = [sys.executable, "-c", "from bot.entry import main; main()"]
 
 
 def free_port() -> int:

@@ -21,7 +21,7 @@ from bot.storage.db import make_engine, migrate
 from bot.storage.models import Nudge, OutboxMessage
 
 ROOT = Path(__file__).resolve().parent.parent
-KOMBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+KOMBOT = [sys.executable, "-c", "from bot.entry import main; main()"]
 
 
 class Scheduler:

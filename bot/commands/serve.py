@@ -21,7 +21,7 @@ from bot.commands.common import err
 from bot.config import Settings
 from bot.knowledge.yamlfile import KnowledgeError
 
-WORKER = [sys.executable, "-c", "from bot.cli import main; main()", "worker"]
+WORKER = [sys.executable, "-c", "from bot.entry import main; main()", "worker"]
 PARENT = "KOMBOT_WORKER_PARENT"  # set by `serve --workers N`: the pid its workers belong to
 LIBRARY_THREADS = 32  # the loop's default executor: MSAL's token requests wait there
 
