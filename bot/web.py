@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import time
 
@@ -148,4 +149,5 @@ def served_engine(settings: Settings) -> Engine:
         )
     engine = build_engine(knowledge, settings)
     warm_served(engine, settings)
+    gc.freeze()  # what start-up built lives as long as the process: no collector pauses over it
     return engine
