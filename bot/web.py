@@ -134,12 +134,16 @@ class Server(Runtime):
 
 def create_server(settings: Settings, answer_here: bool = True) -> Server:
     return Server(
-        settings, served_engine(settings), settings.scheduler_interval_seconds, answer_here
+        settings,
+        served_engine(settings, answering=answer_here),
+        settings.scheduler_interval_seconds,
+        answer_here,
     )
 
 
-def served_engine(settings: Settings) -> Engine:
-    """The engine on the configured database, every served org's model ready."""
+def served_engine(settings: Settings, answering: bool = True) -> Engine:
+    """The engine on the configured database, every served org's model ready when this
+    process answers (a server whose workers answer needs no model: ~20 MB per org)."""
     knowledge = load_knowledge(settings.knowledge_dir, settings.intents_dir)
     unknown = sorted(served(settings) - set(knowledge.orgs))
     if unknown:
@@ -148,6 +152,7 @@ def served_engine(settings: Settings) -> Engine:
             f"KOMBOT_TEAMS_TENANTS); the knowledge has {', '.join(sorted(knowledge.orgs))}"
         )
     engine = build_engine(knowledge, settings)
-    warm_served(engine, settings)
+    if answering:
+        warm_served(engine, settings)
     gc.freeze()  # what start-up built lives as long as the process: no collector pauses over it
     return engine

@@ -93,7 +93,7 @@ class Runtime:
             announce=log.info,
             retention_days=settings.retention_days,
         )
-        self.reloader = Reloader(settings, engine, self._swap)
+        self.reloader = Reloader(settings, engine, self._swap, warm=answer_here)
         self.loops: Loops | None = None
         self._stop = asyncio.Event()
         self._scheduler_task: asyncio.Task | None = None

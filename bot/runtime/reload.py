@@ -26,8 +26,17 @@ log = logging.getLogger("kombot.reload")
 
 
 class Reloader:
-    def __init__(self, settings: Settings, engine: Engine, swap: Callable[[Engine], None]):
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        swap: Callable[[Engine], None],
+        warm: bool = True,
+    ):
+        """`warm`: build the models before the swap (off where workers answer: they
+        build their own, and a process that only acknowledges needs none)."""
         self.settings = settings
+        self.warm = warm
         self.engine = engine
         self.swap = swap
         self.last_error = ""
@@ -84,7 +93,8 @@ class Reloader:
             clock=self.engine.desk.clock,
             database=self.engine.desk.sessions,
         )
-        warm_served(engine, self.settings)  # trained before the swap, not on a question
+        if self.warm:
+            warm_served(engine, self.settings)  # trained before the swap, not on a question
         return engine
 
     def _tell_admins(self, problems: str) -> None:
