@@ -16,6 +16,7 @@ from bot.handlers import (
     answer,
     contact,
     crisis,
+    feedback,
     goals,
     intent_reply,
     plain_language,
@@ -41,6 +42,7 @@ log = logging.getLogger("kombot.engine")
 IntentHandler = Callable[[Turn, str, float], list[Reply]]
 INTENT_HANDLERS: dict[str, IntentHandler] = {  # each module declares the intents it takes
     **crisis.INTENTS,
+    **feedback.INTENTS,
     **requests.INTENTS,
     **contact.INTENTS,
     **tickets.INTENTS,

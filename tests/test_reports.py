@@ -154,3 +154,41 @@ def test_old_drafts_and_message_ids_are_purged(world):
     assert (first["message_ids"], first["drafts"]) == (1, 0)
     world.clock.advance(days=90)
     assert world.engine.records.apply_retention(90)["drafts"] == 1
+
+
+TYPED_FEEDBACK = [  # (org, question, typed feedback, verdict recorded)
+    (RM, "må jeg udtale mig til pressen om min afdeling", "tak, det hjalp!", "helpful"),
+    (RM, "hvad er et godt lix-tal", "det svar var forkert", "not_helpful"),
+    ("region-jamtland-harjedalen", "vad är meddelarfrihet", "tack så mycket", "helpful"),
+    ("region-jamtland-harjedalen", "vad är meddelarfrihet", "det hjälpte inte", "not_helpful"),
+    ("helsedirektoratet", "må jeg uttale meg til pressen", "takk", "helpful"),
+    ("helsedirektoratet", "hva er klarspråk", "svaret er utdatert", "not_helpful"),
+    (RM, "do I have to answer when a reporter calls me?", "thanks!", "helpful"),
+    (RM, "do I have to answer when a reporter calls me?", "that's not what i asked", "not_helpful"),
+]
+
+
+def test_typed_feedback_counts_for_the_last_answer(world):
+    for n, (org, question, typed, verdict) in enumerate(TYPED_FEEDBACK):
+        person = world.person(f"nurse{n}@example.org", org=org)
+        [answer] = [r for r in person.say(question) if r.kind == "answer"]
+        [reply] = person.say(typed)
+        assert reply.intent == "feedback", typed
+        if verdict == "not_helpful":
+            assert reply.choices, typed  # asks why, as the button does
+        feedback = rows(world, FeedbackRecord)[-1]
+        assert (feedback.org, feedback.user, feedback.entry, feedback.verdict) == (
+            org,
+            f"nurse{n}@example.org",
+            answer.entry,
+            verdict,
+        ), typed
+
+
+def test_thanks_long_after_an_answer_records_nothing(world):
+    person = world.person("nurse@rm.example.org")
+    person.say("må jeg udtale mig til pressen om min afdeling")
+    world.clock.advance(hours=2)
+    [reply] = person.say("tak")
+    assert reply.intent == "feedback" and "Ikke hjælpsomt" in reply.text
+    assert rows(world, FeedbackRecord) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from bot.clock import Clock
 from bot.replies import Reply
@@ -87,6 +87,22 @@ class Records:
                     knowledge_version=self.version,
                 )
             )
+
+    def last_answer(self, *, org: str, user: str, within: dt.timedelta) -> AnswerRecord | None:
+        """The person's latest exchange when it was an answer from the knowledge and came
+        `within` this long ago: what a typed "thanks" or "that was wrong" is about."""
+        with self.sessions() as session:
+            last = session.scalars(
+                select(AnswerRecord)
+                .where(
+                    AnswerRecord.org == org,
+                    AnswerRecord.user == user,
+                    AnswerRecord.at >= self.clock.now() - within,
+                )
+                .order_by(AnswerRecord.at.desc(), AnswerRecord.id.desc())
+                .limit(1)
+            ).first()
+        return last if last is not None and last.kind == "answer" and last.entry else None
 
     def set_reason(self, *, org: str, user: str, message_id: str, reason: str) -> None:
         """The reason given after *Not helpful*, on the feedback it belongs to."""

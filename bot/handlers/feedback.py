@@ -1,12 +1,43 @@
-"""Was the answer helpful, and if not, why; "none of these" under a did-you-mean."""
+"""Was the answer helpful, and if not, why; "none of these" under a did-you-mean.
+
+Feedback may also be typed ("tak, det hjalp", "that was wrong"): it then counts for the
+person's last answer, as the button under it would.
+"""
 
 from __future__ import annotations
 
-from bot.handlers import requests
+import dataclasses
+import datetime as dt
+import re
+
+from bot.handlers import intent_reply, requests
 from bot.handlers.turn import Turn
 from bot.replies import Action, Choice, Reply
+from bot.understanding.normalise import fold, words
 
 REASONS = ("not_what_i_asked", "not_enough", "wrong")
+TYPED_FEEDBACK_WINDOW = dt.timedelta(hours=1)  # later, "tak" is not about that answer
+# Typed feedback that says the answer fell short (on folded words); any other is thanks.
+_FELL_SHORT = re.compile(
+    r"\b(ikke|ikkje|inte|not|didn t|doesn t|isn t|wrong|incorrect|forkert|fel|feil|"
+    r"felaktigt?|stemmer ikke|foraeldet|utdatert|utdaterad|inaktuellt|outdated|gammelt|"
+    r"gammalt|old|daarligt?|daaligt?|bad|useless|ubrugeligt?|for langt|foer laangt|too long)\b"
+)
+
+
+def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
+    last = turn.records.last_answer(org=turn.org.id, user=turn.user, within=TYPED_FEEDBACK_WINDOW)
+    if last is None:
+        return intent_reply.handle(turn, intent_id, confidence)
+    fell_short = _FELL_SHORT.search(" ".join(fold(w) for w in words(turn.text)))
+    verdict = "not_helpful" if fell_short else "helpful"
+    pressed = Action(
+        "feedback", {"verdict": verdict, "entry": last.entry, "message": last.message_id}
+    )
+    return [
+        dataclasses.replace(reply, kind="intent", intent=intent_id, confidence=confidence)
+        for reply in on_feedback(turn, pressed)
+    ]
 
 
 def on_feedback(turn: Turn, action: Action) -> list[Reply]:
@@ -58,3 +89,4 @@ def on_none_of_these(turn: Turn, action: Action) -> list[Reply]:
 
 
 ACTIONS = {"feedback": on_feedback, "reason": on_reason, "none_of_these": on_none_of_these}
+INTENTS = {"feedback": on_intent}
