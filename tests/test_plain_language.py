@@ -156,3 +156,41 @@ def test_check_command_refuses_a_missing_file():
     result = CliRunner().invoke(app, ["check", "/nonexistent/brev.txt"])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+@pytest.mark.parametrize(
+    ("lang", "draft", "flagged", "not_flagged"),
+    [  # a word whose stem is a glossary term's stem is not that term unless it is a form of it
+        (
+            "nb",
+            "Pasienten møter fastende og tar med medisinlisten samt henvisningen.",
+            {"fastende"},
+            {"samtlige"},
+        ),
+        (
+            "nb",
+            "Samtlige pasienter har fast time hos legen og får beskjed i god tid.",
+            {"samtlige"},
+            {"fastende"},
+        ),
+        (
+            "da",
+            "Patienten skal møde fastende og medbringe medicinlisten samt henvisningen.",
+            {"fastende", "samt"},
+            set(),
+        ),
+        (
+            "sv",
+            "Du har en fast tid hos läkaren och får en kallelse med posten i god tid.",
+            {"kallelse"},
+            {"fastande"},
+        ),
+    ],
+)
+def test_jargon_is_found_in_its_forms_and_not_in_words_that_only_share_a_stem(
+    tmp_path, lang, draft, flagged, not_flagged
+):
+    result = CliRunner().invoke(app, ["check", "-", "--json", "--lang", lang], input=draft)
+    assert result.exit_code == 0, result.output
+    found = {j["term"] for j in json.loads(result.stdout)["jargon"]}
+    assert flagged <= found and not (not_flagged & found), found

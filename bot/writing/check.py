@@ -97,14 +97,14 @@ class CheckResult:
 class WritingCheck:
     def __init__(self, glossaries: dict[Lang, Glossary]):
         self.glossaries = glossaries
-        self._single: dict[Lang, dict[str, Term]] = {}
+        self._single: dict[Lang, dict[str, list[Term]]] = {}
         self._phrases: dict[Lang, list[tuple[re.Pattern, Term]]] = {}
         for lang, glossary in glossaries.items():
             stem = _stemmer(lang).stemWord
             single, phrases = {}, []
             for term in glossary.terms:
                 if WORD.fullmatch(term.term) and " " not in term.term:
-                    single[fold(stem(fold(term.term.casefold())))] = term
+                    single.setdefault(fold(stem(fold(term.term.casefold()))), []).append(term)
                 else:
                     pattern = r"(?<!\w)" + re.escape(term.term) + r"(?!\w)"
                     phrases.append((re.compile(pattern, re.IGNORECASE), term))
@@ -149,10 +149,20 @@ class WritingCheck:
         for match in WORD.finditer(text):
             if any(match.start() in span for span in in_phrase):
                 continue
-            term = single.get(fold(stem(fold(match.group().casefold()))))
+            key = fold(stem(fold(match.group().casefold())))
+            term = _inflection_of(match.group(), single.get(key, []))
             if term is not None and term.term not in found:
                 found[term.term] = Jargon(term.term, term.plain, match.start(), match.group())
         return sorted(found.values(), key=lambda j: j.position)
+
+
+def _inflection_of(word: str, candidates: list[Term]) -> Term | None:
+    """The glossary term `word` is a form of, among those sharing its stem. A stem can be
+    much shorter than its word ("fast" from "fastende", "samt" from "samtlige"), so a word
+    more than two letters shorter than a term is not a form of it: "fast" is no "fastende".
+    """
+    fits = [t for t in candidates if len(word) >= len(t.term) - 2]
+    return min(fits, key=lambda t: abs(len(word) - len(t.term)), default=None)
 
 
 def _passive(text: str, lang: Lang) -> list[str]:
