@@ -110,3 +110,41 @@ def test_a_question_about_a_clinical_matter_is_out_of_scope_with_a_pointer(bot):
     reply = bot.main("hvor ofte skal en sengeliggende patient vendes for at undgå tryksår")
     assert reply.kind == "fallback"
     assert "uden for" in reply.text
+
+
+ORGS = {  # one org per language
+    "da": "region-midtjylland",
+    "sv": "region-jamtland-harjedalen",
+    "nb": "helsedirektoratet",
+    "en": "region-nordjylland",
+}
+FIRST_TRIES = [  # what a new user types before a question: (org language, message, intent)
+    ("da", "menu", "help"),
+    ("sv", "meny", "help"),
+    ("nb", "start", "help"),
+    ("en", "menu", "help"),
+    ("da", "ok", "greeting"),
+    ("da", "nej", "greeting"),
+    ("sv", "ja", "greeting"),
+    ("nb", "test", "greeting"),
+    ("en", "okay", "greeting"),
+    ("da", "kan jeg tale med et menneske", "contact"),
+    ("sv", "kan jag prata med en människa", "contact"),
+    ("nb", "kan jeg snakke med et menneske", "contact"),
+    ("en", "can i talk to a human", "contact"),
+]
+
+
+def test_a_new_users_first_tries_get_help_not_an_answer_or_an_alarm(bot):
+    for lang, message, intent in FIRST_TRIES:
+        reply = bot.main(message, org=ORGS[lang])
+        assert (reply.kind, reply.intent) == ("intent", intent), message
+
+
+def test_one_word_never_raises_a_crisis(bot):
+    """Each of these words alone made the model page the press officer (the crisis class
+    is its largest after out-of-scope, and "minu" shares "nu" with "lige nu")."""
+    for lang, org in ORGS.items():
+        for word in ("nu", "ringer", "tv2", "kamera", "akut", "viralt", "storm", "minu"):
+            reply = bot.main(word, org=org)
+            assert reply.intent != "crisis", (lang, word)

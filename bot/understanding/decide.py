@@ -44,6 +44,15 @@ class Decision:
     suggestions: list[str] = field(default_factory=list)
 
 
+def without(targets: list[Target], probabilities: np.ndarray, target: Target) -> np.ndarray:
+    """The probabilities with `target` ruled out, the rest scaled to sum to one."""
+    if target not in targets:
+        return probabilities
+    kept = probabilities.copy()
+    kept[targets.index(target)] = 0.0
+    return kept / kept.sum()
+
+
 def decide(targets: list[Target], probabilities: np.ndarray) -> Decision:
     order = np.argsort(-probabilities)
     best = targets[order[0]]

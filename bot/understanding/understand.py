@@ -16,7 +16,7 @@ from bot.languages import LANGS, Lang
 from bot.tickets.routing import keyword_terms
 from bot.understanding.analyse import Analyser, stopwords
 from bot.understanding.cache import ModelCache
-from bot.understanding.decide import Decision, Target, decide
+from bot.understanding.decide import CRISIS, Decision, Target, decide, without
 from bot.understanding.features import normalised_words
 from bot.understanding.language import Detected, LanguageDetector
 from bot.understanding.model import IntentModel
@@ -29,6 +29,9 @@ Built = TypeVar("Built", IntentModel, LanguageDetector)
 PATTERN_HEAD = 200  # intent patterns look at the start of a message only
 MODEL_CHARS = 4000  # the model reads at most this much of a message (a pasted draft)
 LANGUAGE_CHARS = 600  # enough text to tell the language
+# One word is no situation: the model's crisis prior made "menu" page the press officer
+# (no crisis example and no tune item is shorter than four words).
+CRISIS_MIN_WORDS = 2
 
 
 class Understanding:
@@ -114,7 +117,10 @@ class Understanding:
             return Decision("intent", Target("intent", intent), 1.0)
         if all(word in stopwords() for word in normalised_words(text)):
             return Decision("fallback", None, 0.0)  # nothing but function words: no content
-        return decide(*self.probabilities(text, org_id))
+        targets, probabilities = self.probabilities(text, org_id)
+        if len(normalised_words(text)) < CRISIS_MIN_WORDS:
+            probabilities = without(targets, probabilities, CRISIS)
+        return decide(targets, probabilities)
 
 
 def _language_samples(knowledge: Knowledge) -> Iterator[tuple[Lang, str]]:
