@@ -403,7 +403,9 @@ def main() -> None:
         "--teams-ramp", type=lambda s: [int(x) for x in s.split(",")], default=[50, 100, 200]
     )
     parser.add_argument("--workers-sqlite", type=int, default=0)
-    parser.add_argument("--workers-postgresql", type=int, default=2)
+    parser.add_argument(  # one core acknowledges, the others answer
+        "--workers-postgresql", type=int, default=max(1, (os.cpu_count() or 2) - 1)
+    )
     parser.add_argument(
         "--databases", type=lambda s: s.split(","), default=["sqlite", "postgresql"]
     )
