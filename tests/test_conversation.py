@@ -148,3 +148,11 @@ def test_one_word_never_raises_a_crisis(bot):
         for word in ("nu", "ringer", "tv2", "kamera", "akut", "viralt", "storm", "minu"):
             reply = bot.main(word, org=org)
             assert reply.intent != "crisis", (lang, word)
+
+
+def test_a_word_several_languages_share_is_read_in_the_orgs_language(bot):
+    """ "ja" alone was Swedish everywhere (Swedish examples use it most), so a Danish
+    employee got a Swedish reply; a word of one language ("help") keeps its language."""
+    for lang, word in [("da", "ja"), ("da", "nej"), ("da", "ok"), ("nb", "ja"), ("sv", "nej")]:
+        assert bot.main(word, org=ORGS[lang]).language == lang, (lang, word)
+    assert bot.main("help", org=ORGS["da"]).language == "en"

@@ -27,6 +27,7 @@ DAMPING = 0.5  # trigrams of one word are not independent: temper their evidence
 MIN_KNOWN_SHARE = 0.25  # below this share of known words a longer text is "not ours"
 MIN_FOREIGN_SHARE = 0.3  # from this share of other languages' common words, likewise
 MIN_WORDS_FOR_FOREIGN = 3  # shorter messages are never called "another language"
+SHARED_WORD = math.log(4)  # a lone word used within 4x as often is shared: ties to the org
 ASK_LANGID_BELOW = 0.7  # with fewer known words than this, py3langid gives its opinion
 
 
@@ -102,6 +103,15 @@ class LanguageDetector:
         features = arrays["features"].tolist()
         return cls(features, arrays["logp"], arrays["unseen"], arrays["foreign"].tolist())
 
+    def _shares(self, lang: Lang, feature: str) -> bool:
+        """`lang` uses this word about as often as the language that uses it most: a
+        word of several languages ("ja", "ok"), not another language's word ("help")."""
+        row = self._row.get(feature)
+        if row is None:
+            return False
+        counts = self._logp[row] - self._unseen  # log(count + 1) per language
+        return bool(counts[LANGS.index(lang)] >= max(counts.max() - SHARED_WORD, 0.1))
+
     def detect(self, text: str, prefer: Lang) -> Detected:
         feats = _features(text)
         word_feats = [f for f in feats if f.startswith("w:")]
@@ -109,6 +119,8 @@ class LanguageDetector:
         foreign = sum(1 for f in word_feats if f in self._foreign)
         share = known / len(word_feats) if word_feats else 0.0
         foreign_share = foreign / len(word_feats) if word_feats else 0.0
+        if len(word_feats) == 1 and self._shares(prefer, word_feats[0]):
+            return Detected(prefer, share, foreign_share)  # "ja" is Danish in a Danish region
         weight = np.zeros(len(LANGS))
         rows = [self._row.get(f) for f in feats]
         for rows_of_kind, factor in (
