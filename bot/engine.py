@@ -133,6 +133,8 @@ class Engine:
             return actions.handle(turn, turn.incoming.action)
         if (typed := typed_action(turn.text)) is not None:  # a button's label, typed
             return actions.handle(turn, typed)
+        if (confirmed := requests.typed_confirmation(turn)) is not None:
+            return confirmed
         limit = self.max_message_chars
         if self.understanding.pattern_intent(turn.text) == "plain_language":
             limit = max(limit, MAX_CHARS)  # a draft to check may be longer than a question

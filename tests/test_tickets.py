@@ -335,3 +335,32 @@ def test_ticket_carries_the_conversation_with_personal_numbers_redacted(world):
     assert "111111" not in ticket.body + ticket.subject
     assert "journalist ringede" in ticket.subject
     assert ticket.function == "media"
+
+
+@pytest.mark.parametrize("yes", ["ja", "Ja tak!", "ok"])
+def test_yes_typed_to_the_preview_sends_it_once(world, yes):
+    employee = ask_for_leaflet(world)
+    employee.press(directory(world).areas[0].name["da"])
+    employee.say(yes)
+    assert "Sendt som RM-2026-0001" in employee.text
+    employee.say(yes)  # nothing awaits confirmation now: no second ticket
+    assert [t.human_id for t in world.desk.tickets()] == ["RM-2026-0001"]
+    assert "Sendt som" not in employee.text
+
+
+def test_no_typed_to_the_preview_cancels_it(world):
+    employee = ask_for_leaflet(world)
+    employee.press(directory(world).areas[0].name["da"])
+    employee.say("nej")
+    assert "Det er i orden – jeg har ikke sendt noget." in employee.text
+    assert world.desk.tickets() == []
+    employee.say("ja")  # the cancelled request is gone: nothing to send
+    assert world.desk.tickets() == []
+
+
+def test_yes_an_hour_after_the_preview_sends_nothing(world):
+    employee = ask_for_leaflet(world)
+    employee.press(directory(world).areas[0].name["da"])
+    world.clock.advance(hours=2)
+    employee.say("ja")
+    assert world.desk.tickets() == []

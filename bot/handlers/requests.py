@@ -6,11 +6,52 @@ the same click again, files one ticket.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.handlers.turn import Turn
 from bot.replies import Action, Choice, Reply
 from bot.tickets import notices, routing
 from bot.tickets.desk import SUBJECT_CHARS
 from bot.tickets.routing import Route
+from bot.understanding.normalise import words
+
+# "ja" typed to a request shown with Send / Cancel sends it; "nej" cancels it.
+YES = {
+    "ja",
+    "ja tak",
+    "ja tack",
+    "ja takk",
+    "jo",
+    "jep",
+    "gerne",
+    "gjerne",
+    "gärna",
+    "yes",
+    "yes please",
+    "ok",
+    "okay",
+    "send",
+    "send den",
+    "send det",
+    "skicka",
+    "skicka det",
+}
+NO = {
+    "nej",
+    "nei",
+    "no",
+    "nope",
+    "nej tak",
+    "nei takk",
+    "nej tack",
+    "no thanks",
+    "annuller",
+    "annullér",
+    "avbryt",
+    "cancel",
+    "drop det",
+}
+CONFIRMATION_WINDOW = dt.timedelta(hours=1)
 
 
 def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
@@ -122,6 +163,19 @@ def on_drop(turn: Turn, action: Action) -> list[Reply]:
     if draft is not None and draft.requester == turn.user:
         turn.desk.intake.drop_draft(draft.id)
     return [Reply("notice", turn.msg("draft_cancelled"), turn.lang)]
+
+
+def typed_confirmation(turn: Turn) -> list[Reply] | None:
+    """A yes or no typed, instead of pressed, to the request awaiting confirmation."""
+    said = " ".join(words(turn.text))
+    if said not in YES and said not in NO:
+        return None
+    draft = turn.desk.intake.awaiting_confirmation(turn.org.id, turn.user, CONFIRMATION_WINDOW)
+    if draft is None:
+        return None
+    if said in YES:
+        return on_confirm(turn, Action("confirm", {"draft": draft.id}, turn.lang))
+    return on_drop(turn, Action("drop", {"draft": draft.id}, turn.lang))
 
 
 def on_adviser(turn: Turn, action: Action) -> list[Reply]:

@@ -4,13 +4,15 @@ and the request shown for confirmation (a draft)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select, update
 
 from bot.clock import Clock
 from bot.knowledge.loader import OrgKnowledge
 from bot.languages import Lang
 from bot.storage.db import Sessions
-from bot.storage.models import Draft, PersonRecord, Turn
+from bot.storage.models import Draft, PersonRecord, Ticket, Turn
 from bot.tickets.routing import Route
 
 
@@ -83,6 +85,24 @@ class Intake:
     def draft(self, draft_id: str) -> Draft | None:
         with self.sessions() as session:
             return session.get(Draft, draft_id)
+
+    def awaiting_confirmation(self, org_id: str, user: str, within: dt.timedelta) -> Draft | None:
+        """The person's latest request shown with *Send* / *Cancel* in the last `within`,
+        when it is routed and not yet sent."""
+        since = self.clock.now() - within
+        with self.sessions() as session:
+            draft = session.scalars(
+                select(Draft)
+                .where(Draft.org == org_id, Draft.requester == user, Draft.created_at >= since)
+                .order_by(Draft.created_at.desc())
+                .limit(1)
+            ).first()
+            if draft is None or not draft.route:
+                return None
+            sent = session.scalar(
+                select(Ticket.id).where(Ticket.org == org_id, Ticket.source_id == draft.id)
+            )
+            return None if sent is not None else draft
 
     def set_draft_route(self, draft_id: str, route: Route) -> None:
         with self.sessions.begin() as session:
