@@ -141,6 +141,13 @@ def test_a_new_users_first_tries_get_help_not_an_answer_or_an_alarm(bot):
         assert (reply.kind, reply.intent) == ("intent", intent), message
 
 
+def test_a_letter_or_two_is_not_answered(bot):
+    for lang, org in ORGS.items():
+        for message in ("x", "a", "x y", "k."):
+            reply = bot.main(message, org=org)
+            assert reply.kind == "fallback", (lang, message, reply.entry)
+
+
 def test_one_word_never_raises_a_crisis(bot):
     """Each of these words alone made the model page the press officer (the crisis class
     is its largest after out-of-scope, and "minu" shares "nu" with "lige nu")."""
