@@ -52,7 +52,8 @@ class Server(Runtime):
         dashboard.add_routes(app)
         if self.slack is not None:
             app.router.add_post("/slack/events", self.slack.handle)
-        app.router.add_post("/api/messages", self.teams.handle)
+        if self.teams is not None:
+            app.router.add_post("/api/messages", self.teams.handle)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics_page)
         app.on_startup.append(self._start)
@@ -123,11 +124,13 @@ class Server(Runtime):
         )
 
     async def _start(self, app: web.Application) -> None:
-        await self.teams.start()  # the token signers' keys: only a server checks tokens
+        if self.teams is not None:
+            await self.teams.start()  # the token signers' keys: only a server checks tokens
         await self.start()
 
     async def _shutdown(self, app: web.Application) -> None:
-        await self.teams.stop()
+        if self.teams is not None:
+            await self.teams.stop()
         await self.stop()
         self.dashboard_threads.close()
 

@@ -58,8 +58,7 @@ class Stack:
             slack_signing_secret=SECRET,
             slack_api_url=self.slack_api.url + "api/",
             database_url=self.db_url,
-            teams_allow_no_auth=True,
-            **self.extra,
+            **{"teams_allow_no_auth": True, **self.extra},
         )
         self.server = Server(
             settings,

@@ -23,9 +23,26 @@ def test_health_and_metrics(knowledge, db_url):
     run(scenario())
 
 
-def test_server_refuses_to_start_without_teams_authentication(knowledge):
-    with pytest.raises(ConfigurationError, match="KOMBOT_TEAMS_ALLOW_NO_AUTH"):
+def test_server_refuses_to_start_with_nothing_to_serve(knowledge):
+    with pytest.raises(ConfigurationError, match="Nothing to serve.*KOMBOT_TEAMS_ALLOW_NO_AUTH"):
         Server(Settings(database_url="sqlite://"), None)
+
+
+def test_a_slack_only_server_answers_slack_and_has_no_teams_endpoint(knowledge, db_url):
+    """Without a Teams app id, Teams is off: no unauthenticated endpoint to open first."""
+
+    async def scenario():
+        async with Stack(knowledge, db_url, teams_allow_no_auth=False) as stack:
+            activity = {"type": "message", "id": "a1", "text": "hej", "channelId": "msteams"}
+            async with stack.http.post(f"{stack.url}/api/messages", json=activity) as response:
+                assert response.status == 404
+            employee, _ = slack_people(knowledge)
+            await stack.dm(employee.slack_id, "må jeg udtale mig til pressen om min afdeling", "E1")
+            [posted] = await stack.slack_api.wait_for("chat.postMessage")
+            assert posted["channel"] == f"D-{employee.slack_id}"
+            assert stack.connector.calls == []
+
+    run(scenario())
 
 
 def test_a_triage_channel_nobody_can_reach_is_skipped_not_retried(knowledge, db_url):

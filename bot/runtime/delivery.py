@@ -45,7 +45,7 @@ class Delivery:
         self,
         engine: Callable[[], Engine],
         slack: SlackChannel | None,
-        teams: TeamsChannel,
+        teams: TeamsChannel | None,
         threads: Threads,
         retry_base: dt.timedelta = RETRY_BASE,
         timeout: float = SEND_TIMEOUT,
@@ -128,6 +128,8 @@ class Delivery:
         if cards.UPDATE in payload:  # a card posted before, rewritten as the ticket now reads
             message = payload[cards.UPDATE]
             if message["platform"] == "teams":
+                if self.teams is None:
+                    raise Unreachable("Teams is not configured here")
                 refresh = await self.threads.run(teams_views.refresh_for, engine, row.org, payload)
                 await self.teams.update(message, replies, refresh)
             elif self.slack is None:
@@ -139,7 +141,7 @@ class Delivery:
         if to is not None:  # an answer: back where the question came from
             channel = self.slack if to["platform"] == "slack" else self.teams
             if channel is None:
-                raise Unreachable("Slack is not configured here")
+                raise Unreachable(f"{to['platform'].capitalize()} is not configured here")
             await channel.reply(to, replies)
             return None
         if row.recipient.startswith(SLACK_CHANNEL):
@@ -147,7 +149,9 @@ class Delivery:
                 raise Unreachable("Slack is not configured here")
             channel_id = row.recipient.removeprefix(SLACK_CHANNEL)
             return "slack", await self.slack.deliver(channel_id, replies)
-        target = await self.threads.run(self.teams.reaches, engine, row)
+        target = (
+            None if self.teams is None else await self.threads.run(self.teams.reaches, engine, row)
+        )
         if target is not None:
             refresh = await self.threads.run(teams_views.refresh_for, engine, row.org, payload)
             return "teams", await self.teams.deliver(target, replies, refresh)

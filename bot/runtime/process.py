@@ -33,7 +33,10 @@ class ConfigurationError(RuntimeError):
     """The server cannot start with this configuration; the message says why."""
 
 
-def check_configuration(settings: Settings) -> None:
+def check_configuration(settings: Settings) -> bool:
+    """Refuse what cannot be served safely; True when Teams is served. Teams is off when
+    it has no app id and Slack is configured: an organisation on Slack alone should not
+    have to open an unauthenticated Teams endpoint to start."""
     if settings.slack_bot_token and not settings.slack_signing_secret:
         raise ConfigurationError(
             "KOMBOT_SLACK_SIGNING_SECRET is required with a Slack bot "
@@ -41,8 +44,16 @@ def check_configuration(settings: Settings) -> None:
         )
     teams_app_id = TeamsAuth.from_settings(settings).app_id
     if not teams_app_id and not settings.teams_allow_no_auth:
+        if settings.slack_signing_secret:
+            log.warning(
+                "Teams is off: no KOMBOT_TEAMS_APP_ID (or the Agents SDK's CONNECTIONS__…"
+                "CLIENTID); serving Slack only"
+            )
+            return False
         raise ConfigurationError(
-            "Teams needs KOMBOT_TEAMS_APP_ID and KOMBOT_TEAMS_APP_PASSWORD (or the Agents SDK's "
+            "Nothing to serve. Slack needs KOMBOT_SLACK_BOT_TOKEN and "
+            "KOMBOT_SLACK_SIGNING_SECRET; Teams needs KOMBOT_TEAMS_APP_ID and "
+            "KOMBOT_TEAMS_APP_PASSWORD (or the Agents SDK's "
             "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID and __CLIENTSECRET). For local "
             "testing without authentication set KOMBOT_TEAMS_ALLOW_NO_AUTH=1 (never in production: "
             "the endpoint then accepts any request)"
@@ -52,6 +63,7 @@ def check_configuration(settings: Settings) -> None:
             "TEAMS AUTHENTICATION IS OFF (KOMBOT_TEAMS_ALLOW_NO_AUTH=1): /api/messages "
             "accepts unauthenticated requests; for local testing only"
         )
+    return True
 
 
 class Runtime:
@@ -62,7 +74,7 @@ class Runtime:
         scheduler_interval: float = 60.0,
         answer_here: bool = True,
     ):
-        check_configuration(settings)
+        teams_served = check_configuration(settings)
         self.settings = settings
         self.engine = engine
         self.quick = Threads("quick", 4)  # acks, health, bookkeeping: never behind answers
@@ -78,11 +90,15 @@ class Runtime:
         self.slack = (
             SlackChannel(settings, current, self.accept) if settings.slack_signing_secret else None
         )
-        self.teams = TeamsChannel(settings, current, self.accept)
+        self.teams = TeamsChannel(settings, current, self.accept) if teams_served else None
         self.delivery = Delivery(
             current, self.slack, self.teams, self.quick, retry, settings.send_timeout_seconds
         )
-        channels = {"teams": self.teams, **({"slack": self.slack} if self.slack else {})}
+        channels = {
+            name: channel
+            for name, channel in (("teams", self.teams), ("slack", self.slack))
+            if channel is not None
+        }
         self.answering = (
             Answering(current, self.inbox, channels, self.answer_threads) if answer_here else None
         )
