@@ -192,3 +192,11 @@ def test_thanks_long_after_an_answer_records_nothing(world):
     [reply] = person.say("tak")
     assert reply.intent == "feedback" and "Ikke hjælpsomt" in reply.text
     assert rows(world, FeedbackRecord) == []
+
+
+def test_the_same_verdict_twice_on_one_answer_counts_once(world):
+    person = world.person("nurse@rm.example.org")
+    person.say("må jeg udtale mig til pressen om min afdeling")
+    person.press("Hjælpsomt")
+    person.say("tak, det hjalp")
+    assert [f.verdict for f in rows(world, FeedbackRecord)] == ["helpful"]

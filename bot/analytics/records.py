@@ -74,6 +74,15 @@ class Records:
         reason: str | None = None,
     ) -> None:
         with self.sessions.begin() as session:
+            if message_id and session.scalar(
+                select(FeedbackRecord.id).where(
+                    FeedbackRecord.org == org,
+                    FeedbackRecord.user == user,
+                    FeedbackRecord.message_id == message_id,
+                    FeedbackRecord.verdict == verdict,
+                )
+            ):
+                return  # pressed twice, or pressed and then typed: one verdict
             session.add(
                 FeedbackRecord(
                     at=self.clock.now(),
