@@ -111,9 +111,11 @@ def serve(
 
             socket_mode = AsyncSocketModeHandler(server.slack.app, settings.slack_app_token)
             await socket_mode.connect_async()  # one instance only: Slack picks one socket
+        channels = [name for name, on in (("Slack", server.slack), ("Teams", server.teams)) if on]
+        answered_by = f", {workers} worker processes" if workers else ""
         print(
-            f"kombot serving on http://{host}:{port} (knowledge {server.engine.knowledge.version}"
-            f"{f', {workers} worker processes' if workers else ''})",
+            f"kombot serving {' and '.join(channels)} on http://{host}:{port} (knowledge "
+            f"{server.engine.knowledge.version}{answered_by})",
             flush=True,
         )
         await pool.supervise(stop)
