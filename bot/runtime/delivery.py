@@ -119,6 +119,13 @@ class Delivery:
                     if posted is not None and cards.worth_keeping(row.payload):
                         cards.remember(session, row, *posted, engine.desk.clock.now())
 
+    def _served(self, platform: str):
+        """The channel of `platform`; Unreachable when this process does not serve it."""
+        channel = self.slack if platform == "slack" else self.teams
+        if channel is None:
+            raise Unreachable(f"{platform.capitalize()} is not configured here")
+        return channel
+
     async def _send(self, engine: Engine, row: OutboxMessage) -> tuple[str, dict] | None:
         """Send one row; for a new message, the platform and where it landed."""
         payload = row.payload
@@ -127,28 +134,20 @@ class Delivery:
         replies = payload_replies(payload)
         if cards.UPDATE in payload:  # a card posted before, rewritten as the ticket now reads
             message = payload[cards.UPDATE]
+            channel = self._served(message["platform"])
             if message["platform"] == "teams":
-                if self.teams is None:
-                    raise Unreachable("Teams is not configured here")
                 refresh = await self.threads.run(teams_views.refresh_for, engine, row.org, payload)
-                await self.teams.update(message, replies, refresh)
-            elif self.slack is None:
-                raise Unreachable("Slack is not configured here")
+                await channel.update(message, replies, refresh)
             else:
-                await self.slack.update(message, replies)
+                await channel.update(message, replies)
             return None
         to = payload.get("to")
         if to is not None:  # an answer: back where the question came from
-            channel = self.slack if to["platform"] == "slack" else self.teams
-            if channel is None:
-                raise Unreachable(f"{to['platform'].capitalize()} is not configured here")
-            await channel.reply(to, replies)
+            await self._served(to["platform"]).reply(to, replies)
             return None
         if row.recipient.startswith(SLACK_CHANNEL):
-            if self.slack is None:
-                raise Unreachable("Slack is not configured here")
             channel_id = row.recipient.removeprefix(SLACK_CHANNEL)
-            return "slack", await self.slack.deliver(channel_id, replies)
+            return "slack", await self._served("slack").deliver(channel_id, replies)
         target = (
             None if self.teams is None else await self.threads.run(self.teams.reaches, engine, row)
         )

@@ -19,20 +19,15 @@ BUSY_SECONDS = 30  # how long a SQLite connection waits for another's lock befor
 def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = _sqlite_engine(url)
-    if ":memory:" in url:
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
-    else:
-        # IMMEDIATE takes the write lock at the start: a transaction that reads, then
-        # writes never fails on a snapshot another process has moved on from.
-        event.listen(
-            engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE")
-        )
-    return engine
+    # IMMEDIATE takes the write lock at the start: a transaction that reads, then
+    # writes never fails on a snapshot another process has moved on from.
+    return _sqlite_engine(url, "BEGIN" if ":memory:" in url else "BEGIN IMMEDIATE")
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    """A SQLite engine whose transactions start with `begin`."""
     engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS})
+    event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(begin))
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(connection, _record):  # one writer, many readers, waits not fails
@@ -58,9 +53,7 @@ def _reader(engine: Engine) -> Engine:
     engine itself."""
     if engine.url.get_backend_name() != "sqlite" or is_throwaway(engine):
         return engine
-    reader = _sqlite_engine(engine.url.render_as_string(hide_password=False))
-    event.listen(reader, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
-    return reader
+    return _sqlite_engine(engine.url.render_as_string(hide_password=False), "BEGIN")
 
 
 def migrate(engine: Engine) -> None:

@@ -115,10 +115,11 @@ class Understanding:
         intent = self.pattern_intent(text)
         if intent is not None:
             return Decision("intent", Target("intent", intent), 1.0)
-        if all(len(word) < 2 or word in stopwords() for word in normalised_words(text)):
+        said = normalised_words(text)
+        if all(len(word) < 2 or word in stopwords() for word in said):
             return Decision("fallback", None, 0.0)  # only function words or letters ("x")
         targets, probabilities = self.probabilities(text, org_id)
-        if len(normalised_words(text)) < CRISIS_MIN_WORDS:
+        if len(said) < CRISIS_MIN_WORDS:
             probabilities = without(targets, probabilities, CRISIS)
         return decide(targets, probabilities)
 
