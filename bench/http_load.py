@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -410,6 +411,8 @@ def main() -> None:
         "--databases", type=lambda s: s.split(","), default=["sqlite", "postgresql"]
     )
     args = parser.parse_args()
+    # Stopped from outside (a timeout, a CI cancel): unwind, so the servers are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     publish(
         "http_load",
         {

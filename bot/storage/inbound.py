@@ -14,9 +14,9 @@ def first_delivery(sessions: Sessions, key: str, now: dt.datetime) -> bool:
     with sessions.begin() as session:
         insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
         inserted = session.execute(
-            insert(InboundMessage)
+            insert(InboundMessage.__table__)  # Core: cheaper than the ORM's
             .values(id=key, received_at=now)
             .on_conflict_do_nothing(index_elements=["id"])
-            .returning(InboundMessage.id)
+            .returning(InboundMessage.__table__.c.id)
         )
         return inserted.first() is not None  # rowcount is unreliable here on psycopg
