@@ -28,6 +28,7 @@ MIN_KNOWN_SHARE = 0.25  # below this share of known words a longer text is "not 
 MIN_FOREIGN_SHARE = 0.3  # from this share of other languages' common words, likewise
 MIN_WORDS_FOR_FOREIGN = 3  # shorter messages are never called "another language"
 SHARED_WORD = math.log(4)  # a lone word used within 4x as often is shared: ties to the org
+LONE_WORD_EVIDENCE = math.log(16)  # a lone word seen fewer times in every language: likewise
 ASK_LANGID_BELOW = 0.7  # with fewer known words than this, py3langid gives its opinion
 
 
@@ -104,12 +105,15 @@ class LanguageDetector:
         return cls(features, arrays["logp"], arrays["unseen"], arrays["foreign"].tolist())
 
     def _shares(self, lang: Lang, feature: str) -> bool:
-        """`lang` uses this word about as often as the language that uses it most: a
-        word of several languages ("ja", "ok"), not another language's word ("help")."""
+        """`lang` may use this word as well as any language: a word of several languages
+        ("ja", "ok"), or one too rare in the knowledge to say whose it is ("test",
+        "start"), but not another language's own word ("help")."""
         row = self._row.get(feature)
         if row is None:
             return False
         counts = self._logp[row] - self._unseen  # log(count + 1) per language
+        if counts.max() < LONE_WORD_EVIDENCE:
+            return True
         return bool(counts[LANGS.index(lang)] >= max(counts.max() - SHARED_WORD, 0.1))
 
     def detect(self, text: str, prefer: Lang) -> Detected:
