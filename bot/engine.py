@@ -32,7 +32,7 @@ from bot.replies import Incoming, Reply
 from bot.storage.inbound import first_delivery
 from bot.tickets.desk import Desk
 from bot.understanding.cache import ModelCache
-from bot.understanding.decide import OUT_OF_SCOPE
+from bot.understanding.decide import ANSWER_AT, OUT_OF_SCOPE
 from bot.understanding.normalise import clean, has_letters
 from bot.understanding.understand import Understanding
 from bot.writing.check import MAX_CHARS, WritingCheck
@@ -149,14 +149,17 @@ class Engine:
             # whoever writes in another language reads English sooner than Danish
             return [Reply("fallback", self.knowledge.message("unsupported_language", "en"), "en")]
         decision = self.understanding.understand(turn.text, turn.org.id)
+        # Asked for a text, this is it, unless it surely is something else (a crisis is
+        # taken from a lower probability than that, and a draft can read like one).
+        sure = decision.kind in ("answer", "intent") and decision.confidence >= ANSWER_AT
+        if not sure and plain_language.awaited(turn):
+            return plain_language.check(turn, turn.text)
         if decision.kind == "intent":
             handler = INTENT_HANDLERS.get(decision.target.id, intent_reply.handle)
             return handler(turn, decision.target.id, decision.confidence)
         if decision.kind == "answer":
             entry = turn.entry(decision.target.id)
             return [answer.answer(turn, entry, decision.confidence)]
-        if plain_language.awaited(turn):  # asked for a text, and this is no question
-            return plain_language.check(turn, turn.text)
         if decision.kind == "suggestions":
             return [answer.suggestions(turn, decision.suggestions, decision.confidence)]
         return [answer.fallback(turn, decision.confidence, decision.target == OUT_OF_SCOPE)]
