@@ -442,7 +442,7 @@ def test_nudges_write_dates_as_the_language_does(knowledge, world, org, month):
 
 def test_a_question_nobody_answered_goes_to_the_function_its_words_name(world):
     nurse = world.person("sygeplejerske@rm.example.org")
-    [reply] = nurse.say("en patient vil gå til pressen")
+    [reply] = nurse.say("hvordan får vi pressen interesseret i vores jubilæum")
     # unanswered: a fallback offers an adviser, a did-you-mean "none of these", which does
     labels = [choice.label for choice in reply.choices]
     nurse.press("Spørg en rådgiver" if "Spørg en rådgiver" in labels else "Ingen af dem")
