@@ -52,8 +52,12 @@ def test_a_personal_number_reaches_no_table_log_ticket_report_or_export(
     person.say(f"min patient {written} vil gerne stå frem i avisen, må hun det")
     person.say(f"vi skal lave en pjece til patient {written} om rygestop")
     labels = [c.label for r in person.last for c in r.choices]
-    if "Spørg en rådgiver" in labels:  # answered first (the number's notice led there)
-        person.press("Spørg en rådgiver")
+    # answered first, or a did-you-mean ("CPR-" and the number's label read as a question
+    # about personal numbers): the person asks for an adviser
+    for adviser in ("Spørg en rådgiver", "Ingen af dem"):
+        if adviser in labels:
+            person.press(adviser)
+            break
     if any(c.action.name == "draft_area" for r in person.last for c in r.choices):
         person.act(next(c.action for r in person.last for c in r.choices))
     person.press("Send")  # written in Danish in every org: the buttons are Danish

@@ -18,6 +18,10 @@ from bot.storage.models import AnswerRecord, Draft, FeedbackRecord, InboundMessa
 
 TEXT_CHARS = 2000
 REDELIVERY_WINDOW = dt.timedelta(days=2)  # Slack retries within minutes, Teams seconds
+# Core statements built once: on every answer, the ORM's unit of work and building a
+# statement each time cost more than the answering.
+_ANSWER = insert(AnswerRecord.__table__)
+_TURNS = insert(Turn.__table__)
 
 
 class Records:
@@ -38,27 +42,27 @@ class Records:
         keep_text: bool,
     ) -> None:
         now = self.clock.now()
-        # Core inserts: the ORM's unit of work costs more than the answering on this path.
         with self.sessions.begin() as session:
             session.execute(
-                insert(AnswerRecord.__table__).values(
-                    message_id=message_id,
-                    at=now,
-                    org=org,
-                    channel=channel,
-                    user=user,
-                    kind=reply.kind,
-                    entry=reply.entry,
-                    intent=reply.intent,
-                    confidence=round(reply.confidence, 3),
-                    language=reply.language,
-                    knowledge_version=self.version,
-                    question=question[:TEXT_CHARS] if keep_text else None,
-                )
+                _ANSWER,
+                {
+                    "message_id": message_id,
+                    "at": now,
+                    "org": org,
+                    "channel": channel,
+                    "user": user,
+                    "kind": reply.kind,
+                    "entry": reply.entry,
+                    "intent": reply.intent,
+                    "confidence": round(reply.confidence, 3),
+                    "language": reply.language,
+                    "knowledge_version": self.version,
+                    "question": question[:TEXT_CHARS] if keep_text else None,
+                },
             )
             line = {"org": org, "user": user, "at": now}
             session.execute(
-                insert(Turn.__table__),
+                _TURNS,
                 [
                     {**line, "who": who, "text": text[:TEXT_CHARS]}
                     for who, text in (("user", question), ("bot", reply.text))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 from bot.storage.models import Base
 
@@ -132,3 +135,13 @@ def without_waiting_for_the_disk(target: Session | Connection) -> None:
 
 def sessions(engine: Engine) -> Sessions:
     return Sessions(engine, _reader(engine))
+
+
+@functools.cache
+def insert_new(table: Table, key: str, dialect: str) -> Insert:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING the primary key: a row in the result
+    means it is new. Built once per table and dialect and given its values at execution;
+    building a statement cost more than running it, on every ack and answer."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    [primary] = table.primary_key.columns
+    return insert(table).on_conflict_do_nothing(index_elements=[key]).returning(primary)

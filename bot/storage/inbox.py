@@ -15,11 +15,10 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, delete, func, select, text, update
 
 from bot.clock import Clock
-from bot.storage.db import Sessions
+from bot.storage.db import Sessions, insert_new
 from bot.storage.models import InboxMessage
 from bot.storage.outbox import RETRY_BASE, backoff
 
@@ -43,6 +42,14 @@ def storable(value):
     if isinstance(value, list):
         return [storable(v) for v in value]
     return value
+
+
+_INBOX = InboxMessage.__table__
+_DONE = (  # built once: it runs for every message answered
+    update(_INBOX)
+    .where(_INBOX.c.id == bindparam("row_id"))
+    .values(status="done", payload=None, lease_until=None, done_at=bindparam("now"))
+)
 
 
 @dataclass(frozen=True)
@@ -72,25 +79,21 @@ class Inbox:
         key, payload = storable(key)[:255], storable(payload)
         now = self.clock.now()
         with self.sessions.begin() as session:
-            insert = (
-                postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-            )
+            dialect = session.bind.dialect.name
             inserted = session.execute(
-                insert(InboxMessage.__table__)  # Core: cheaper than the ORM's, on every ack
-                .values(
-                    key=key,
-                    channel=channel,
-                    payload=payload,
-                    status="pending",
-                    attempts=0,
-                    available_at=now,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(InboxMessage.__table__.c.id)
+                insert_new(InboxMessage.__table__, "key", dialect),
+                {
+                    "key": key,
+                    "channel": channel,
+                    "payload": payload,
+                    "status": "pending",
+                    "attempts": 0,
+                    "available_at": now,
+                    "created_at": now,
+                },
             )
             new = inserted.first() is not None
-            if new and session.bind.dialect.name == "postgresql":
+            if new and dialect == "postgresql":
                 session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))  # wakes workers elsewhere
             return new
 
@@ -126,11 +129,7 @@ class Inbox:
     def done(self, connection: Connection, item: Item) -> None:
         """Mark handled inside the unit of work that wrote its effects; the raw message
         (which may hold a personal number) is dropped, the key stays to catch retries."""
-        connection.execute(
-            update(InboxMessage)
-            .where(InboxMessage.id == item.id)
-            .values(status="done", payload=None, lease_until=None, done_at=self.clock.now())
-        )
+        connection.execute(_DONE, {"row_id": item.id, "now": self.clock.now()})
 
     def failed(self, item: Item, exc: BaseException) -> bool:
         """Back off, or give up after MAX_ATTEMPTS; True when it is now a dead letter."""

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.storage.db import Sessions, without_waiting_for_the_disk
+from bot.storage.db import Sessions, insert_new, without_waiting_for_the_disk
 from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.outbox")
@@ -42,22 +42,19 @@ def enqueue(
     `claimed`: leased to the caller already, who sends it at once (the fast path) without
     another transaction to claim it; if that fails or the caller dies, the lease runs out
     and the delivery loop sends it."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     return session.scalar(
-        insert(OutboxMessage.__table__)  # Core: the ORM's bulk-insert path costs more
-        .values(
-            key=key,
-            org=org,
-            recipient=recipient,
-            payload=payload,
-            status="sending" if claimed else "pending",
-            attempts=1 if claimed else 0,
-            lease_until=now + LEASE if claimed else None,
-            available_at=now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(OutboxMessage.__table__.c.id)
+        insert_new(OutboxMessage.__table__, "key", session.bind.dialect.name),
+        {
+            "key": key,
+            "org": org,
+            "recipient": recipient,
+            "payload": payload,
+            "status": "sending" if claimed else "pending",
+            "attempts": 1 if claimed else 0,
+            "lease_until": now + LEASE if claimed else None,
+            "available_at": now,
+            "created_at": now,
+        },
     )
 
 
