@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from server_stack import Stack, run, slack_people
 
@@ -43,6 +47,31 @@ def test_a_slack_only_server_answers_slack_and_has_no_teams_endpoint(knowledge, 
             assert stack.connector.calls == []
 
     run(scenario())
+
+
+def test_a_slack_only_process_does_not_load_the_teams_sdk(tmp_path):
+    """The Agents SDK, MSAL and the JWT stack are ~25 MB a Slack-only process never uses."""
+    code = (
+        "import sys\n"
+        "from bot.config import Settings\n"
+        "from bot.web import Server, served_engine\n"
+        "settings = Settings()\n"
+        "server = Server(settings, served_engine(settings, answering=False), 60, False)\n"
+        "assert server.teams is None and server.slack is not None\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(loaded & {'microsoft_agents', 'msal', 'jwt'}))"
+    )
+    env = {
+        **os.environ,
+        "KOMBOT_SLACK_BOT_TOKEN": "xoxb-test",
+        "KOMBOT_SLACK_SIGNING_SECRET": "secret",
+        "KOMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'kombot.db'}",
+    }
+    env.pop("KOMBOT_TEAMS_ALLOW_NO_AUTH", None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
 
 
 def test_a_triage_channel_nobody_can_reach_is_skipped_not_retried(knowledge, db_url):

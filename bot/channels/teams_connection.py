@@ -11,15 +11,16 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from microsoft_agents.activity import load_configuration_from_env
-from microsoft_agents.authentication.msal import MsalConnectionManager
-from microsoft_agents.hosting.core import AgentAuthConfiguration
-
-from bot.channels.teams_tokens import BOT_FRAMEWORK_KEYS, default_issuers, entra_keys
 from bot.config import Settings
 
+if TYPE_CHECKING:  # the SDK is imported only where Teams is served (~25 MB, 0.2 s)
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+    from microsoft_agents.hosting.core import AgentAuthConfiguration
+
 SERVICE_CONNECTION = "SERVICE_CONNECTION"
+SDK_VARIABLES = "CONNECTIONS__"  # the prefix of the Agents SDK's own settings
 MULTI_TENANT = "botframework.com"  # the Bot Framework's tenant for multi-tenant bots
 
 
@@ -32,6 +33,11 @@ class TeamsAuth:
 
     @classmethod
     def from_settings(cls, settings: Settings, environ: Mapping[str, str] = os.environ):
+        from microsoft_agents.activity import load_configuration_from_env
+        from microsoft_agents.hosting.core import AgentAuthConfiguration
+
+        from bot.channels.teams_tokens import BOT_FRAMEWORK_KEYS, default_issuers, entra_keys
+
         if settings.teams_app_id:
             tenant = settings.teams_app_tenant_id
             if settings.teams_app_type.lower() == "multitenant":
@@ -56,4 +62,13 @@ class TeamsAuth:
 
     def connections(self) -> MsalConnectionManager:
         """The SDK's token source for calls to the connector (unused without an app id)."""
+        from microsoft_agents.authentication.msal import MsalConnectionManager
+
         return MsalConnectionManager({SERVICE_CONNECTION: self.configuration})
+
+
+def teams_app_id(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
+    """The Teams app id, without importing the SDK when nothing configures Teams."""
+    if not settings.teams_app_id and not any(name.startswith(SDK_VARIABLES) for name in environ):
+        return ""
+    return TeamsAuth.from_settings(settings, environ).app_id

@@ -14,18 +14,21 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.channels import teams_views
 from bot.channels.actions import payload_replies
 from bot.channels.slack import SlackChannel
-from bot.channels.teams import TeamsChannel
 from bot.engine import Engine
 from bot.runtime.threads import Threads
 from bot.storage.models import OutboxMessage
 from bot.storage.outbox import RETRY_BASE, OutboxWorker
 from bot.tickets import cards
 from bot.tickets.routing import SLACK_CHANNEL, TEAMS_CHANNEL
+
+if TYPE_CHECKING:
+    from bot.channels.teams import TeamsChannel
 
 log = logging.getLogger("kombot.delivery")
 SEND_TIMEOUT = 15.0  # seconds for one message, retries of a 429 included

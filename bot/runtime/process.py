@@ -13,8 +13,7 @@ import datetime as dt
 import logging
 
 from bot.channels.slack import SlackChannel
-from bot.channels.teams import TeamsChannel
-from bot.channels.teams_connection import TeamsAuth
+from bot.channels.teams_connection import teams_app_id
 from bot.config import Settings
 from bot.engine import Engine
 from bot.runtime.answering import Answering
@@ -42,8 +41,8 @@ def check_configuration(settings: Settings) -> bool:
             "KOMBOT_SLACK_SIGNING_SECRET is required with a Slack bot "
             "token: unsigned Slack requests are never accepted"
         )
-    teams_app_id = TeamsAuth.from_settings(settings).app_id
-    if not teams_app_id and not settings.teams_allow_no_auth:
+    app_id = teams_app_id(settings)
+    if not app_id and not settings.teams_allow_no_auth:
         if settings.slack_signing_secret:
             log.warning(
                 "Teams is off: no KOMBOT_TEAMS_APP_ID (or the Agents SDK's CONNECTIONS__…"
@@ -58,7 +57,7 @@ def check_configuration(settings: Settings) -> bool:
             "testing without authentication set KOMBOT_TEAMS_ALLOW_NO_AUTH=1 (never in production: "
             "the endpoint then accepts any request)"
         )
-    if not teams_app_id:
+    if not app_id:
         log.warning(
             "TEAMS AUTHENTICATION IS OFF (KOMBOT_TEAMS_ALLOW_NO_AUTH=1): /api/messages "
             "accepts unauthenticated requests; for local testing only"
@@ -90,7 +89,11 @@ class Runtime:
         self.slack = (
             SlackChannel(settings, current, self.accept) if settings.slack_signing_secret else None
         )
-        self.teams = TeamsChannel(settings, current, self.accept) if teams_served else None
+        self.teams = None
+        if teams_served:  # the Agents SDK is imported only here
+            from bot.channels.teams import TeamsChannel
+
+            self.teams = TeamsChannel(settings, current, self.accept)
         self.delivery = Delivery(
             current, self.slack, self.teams, self.quick, retry, settings.send_timeout_seconds
         )
