@@ -48,18 +48,13 @@ def test_abstains_on_out_of_scope_in_frozen_split(test_figures):
     assert test_figures["out_of_scope_correct"] >= 0.90
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not met yet: 0.034 confidently wrong on the frozen split (bar 0.03); on tune/ "
-    "such errors are near-neighbour entries and crisis for non-acute press contact",
-)
 def test_rarely_confidently_wrong_on_frozen_split(test_figures):
     assert test_figures["confidently_wrong"] <= 0.03
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not met yet: crisis recall 0.940 on the frozen split (bar 0.95; 109 of 116); the "
+    reason="not met yet: crisis recall 0.931 on the frozen split (bar 0.95; 108 of 116); the "
     "frozen items are not read to find out why, see the issue 9 note",
 )
 def test_crisis_recall_on_frozen_split(test_figures):
