@@ -162,8 +162,9 @@ def test_one_word_never_raises_a_crisis(bot):
 
 def test_a_word_several_languages_share_is_read_in_the_orgs_language(bot):
     """ "ja" alone was Swedish everywhere (Swedish examples use it most), so a Danish
-    employee got a Swedish reply; "test" and "start", seen a few times in English text
-    only, got English ones. A word of one language ("help") keeps its language."""
+    employee got a Swedish reply; "test" and "start", chat words of every language that
+    the knowledge has in English only, got English ones. A word of one language ("help")
+    keeps its language."""
     shared = [("da", "ja"), ("da", "nej"), ("da", "ok"), ("nb", "ja"), ("sv", "nej")]
     rare = [("da", "test"), ("da", "start"), ("sv", "start"), ("nb", "test")]
     for lang, word in shared + rare:

@@ -29,6 +29,9 @@ MIN_FOREIGN_SHARE = 0.3  # from this share of other languages' common words, lik
 MIN_WORDS_FOR_FOREIGN = 3  # shorter messages are never called "another language"
 SHARED_WORD = math.log(4)  # a lone word used within 4x as often is shared: ties to the org
 LONE_WORD_EVIDENCE = math.log(16)  # a lone word seen fewer times in every language: likewise
+# Chat words every language uses alone; however often the knowledge's English text has
+# them, "start" typed in a Danish region is Danish.
+INTERNATIONAL = frozenset({"test", "start", "stop", "ok", "okay", "status", "info", "menu"})
 ASK_LANGID_BELOW = 0.7  # with fewer known words than this, py3langid gives its opinion
 
 
@@ -123,7 +126,8 @@ class LanguageDetector:
         foreign = sum(1 for f in word_feats if f in self._foreign)
         share = known / len(word_feats) if word_feats else 0.0
         foreign_share = foreign / len(word_feats) if word_feats else 0.0
-        if len(word_feats) == 1 and self._shares(prefer, word_feats[0]):
+        lone = word_feats[0] if len(word_feats) == 1 else None
+        if lone is not None and (lone[2:] in INTERNATIONAL or self._shares(prefer, lone)):
             return Detected(prefer, share, foreign_share)  # "ja" is Danish in a Danish region
         weight = np.zeros(len(LANGS))
         rows = [self._row.get(f) for f in feats]
