@@ -81,7 +81,7 @@ class Inbox:
         with self.sessions.begin() as session:
             dialect = session.bind.dialect.name
             inserted = session.execute(
-                insert_new(InboxMessage.__table__, "key", dialect),
+                insert_new(_INBOX, "key", dialect),
                 {
                     "key": key,
                     "channel": channel,
@@ -100,7 +100,7 @@ class Inbox:
     def claim(self, limit: int) -> list[Item]:
         """Lease the next due rows to this worker, in one statement."""
         now = self.clock.now()
-        table = InboxMessage.__table__
+        table = _INBOX
         due = ((table.c.status == "pending") & (table.c.available_at <= now)) | (
             (table.c.status == "working") & (table.c.lease_until < now)
         )

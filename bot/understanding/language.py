@@ -109,8 +109,8 @@ class LanguageDetector:
 
     def _shares(self, lang: Lang, feature: str) -> bool:
         """`lang` may use this word as well as any language: a word of several languages
-        ("ja", "ok"), or one too rare in the knowledge to say whose it is ("test",
-        "start"), but not another language's own word ("help")."""
+        ("ja", "nej"), or one too rare in the knowledge to say whose it is, but not
+        another language's own word ("help")."""
         row = self._row.get(feature)
         if row is None:
             return False
