@@ -52,11 +52,6 @@ def test_rarely_confidently_wrong_on_frozen_split(test_figures):
     assert test_figures["confidently_wrong"] <= 0.03
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not met yet: crisis recall 0.947 on the frozen split (bar 0.95; 162 of 171); the "
-    "frozen items are not read to find out why, see the issue 9 note",
-)
 def test_crisis_recall_on_frozen_split(test_figures):
     assert test_figures["crisis_recall"] >= 0.95
 
