@@ -19,7 +19,7 @@ from bot.understanding.analyse import Analyser
 from bot.understanding.features import CHAR_NGRAMS, features
 from bot.understanding.model import Featurise, IntentModel
 
-MIN_DF = 2  # a feature seen once is noise at this size, and halves training time
+MIN_DF = 3  # rarer n-grams are noise at this size; 3 against 2 trains a third faster, tune equal
 C = 10.0  # inverse regularisation of the logistic regression
 TOLERANCE = 1e-3
 FOLDS = 3
