@@ -149,11 +149,12 @@ class Engine:
             # whoever writes in another language reads English sooner than Danish
             return [Reply("fallback", self.knowledge.message("unsupported_language", "en"), "en")]
         decision = self.understanding.understand(turn.text, turn.org.id)
-        # Asked for a text, this is it, unless it surely is something else (a crisis is
-        # taken from a lower probability than that, and a draft can read like one).
+        # Asked for a text, this is it, unless it is short and surely something else (a
+        # crisis is taken from a lower probability than that, and a draft can read like one).
         sure = decision.kind in ("answer", "intent") and decision.confidence >= ANSWER_AT
-        if not sure and plain_language.awaited(turn):
-            return plain_language.check(turn, turn.text)
+        if plain_language.is_draft(turn.text, sure) and plain_language.awaited(turn):
+            acute = decision.kind == "intent" and decision.target.id == "crisis"
+            return plain_language.check(turn, turn.text, acute=acute)
         if decision.kind == "intent":
             handler = INTENT_HANDLERS.get(decision.target.id, intent_reply.handle)
             return handler(turn, decision.target.id, decision.confidence)

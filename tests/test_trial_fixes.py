@@ -328,6 +328,55 @@ def test_the_text_asked_for_may_come_as_the_next_message(world, org, ask, draft,
     assert counted not in after.text
 
 
+STATEMENTS = [
+    (
+        RM,
+        "tjek denne tekst:",
+        "Hospitalsenheden beklager dybt, at en patient døde efter en fejl i medicineringen på "
+        "afdeling B4 i sidste uge. Vi har meldt hændelsen til Styrelsen for Patientsikkerhed og er "
+        "i dialog med de pårørende. Ledelsen udtaler sig til pressen i morgen.",
+        "3 sætninger",
+        "DR ringer om dødsfaldet på B4",
+    ),
+    (
+        RM,
+        "can you check my text",
+        "The hospital deeply regrets that a patient died after a medication error on ward B4 last "
+        "week. We have reported the incident to the patient safety authority and are in touch "
+        "with the family. Management will speak to the press tomorrow.",
+        "3 sentences",
+        "the BBC is calling about the death on ward 4",
+    ),
+]
+
+
+@pytest.mark.parametrize(("org", "ask", "statement", "counted", "happening"), STATEMENTS)
+def test_a_draft_statement_about_a_death_is_checked_not_raised_as_a_crisis(
+    world, org, ask, statement, counted, happening
+):
+    """Communicators draft statements about incidents: asked for a text, a long message is
+    that text, however much it reads like a crisis (it did, at p 0.98, and paged the press
+    officer). The check says how to raise a crisis if it is happening now, and that works."""
+    person = world.person(f"press@{org}.example.org", org)
+    person.say(ask)
+    [checked] = person.say(statement)
+    assert checked.intent == "plain_language" and counted in checked.text
+    assert world.desk.tickets() == []  # nobody was paged
+    hint = world.engine.knowledge.message("check_sounds_acute", checked.language)
+    assert hint in checked.text
+    person.say(happening)
+    [ticket] = world.desk.tickets()
+    assert ticket.requester == person.user
+
+
+def test_a_short_sure_crisis_still_interrupts_a_text_check(world):
+    person = world.person("nurse@region-midtjylland.example.org", RM)
+    person.say("tjek denne tekst:")
+    replies = person.say("TV2 står i forhallen og spørger til dødsfaldet")
+    assert any(r.intent == "crisis" for r in replies)
+    assert len(world.desk.tickets()) == 1
+
+
 def test_console_sends_a_pasted_text_of_several_lines_as_one_message(engine):
     draft = [f"Sætning nummer {n} i udkastet handler om indkaldelsen." for n in range(1, 13)]
     typed = iter(["tjek denne tekst:", '"""', *draft, '"""', "quit"])

@@ -12,6 +12,9 @@ from bot.writing.check import MAX_CHARS, CheckResult
 
 BODY = re.compile(r"[:\n]\s*(?P<body>.+)$", re.DOTALL)
 MIN_WORDS = 3
+# Sent when the bot asked for a text, a message this long is that text, whatever it reads
+# like: a draft press statement about a death reads as a crisis with p 0.98.
+DRAFT_WORDS = 25
 
 
 def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
@@ -29,7 +32,13 @@ def awaited(turn: Turn) -> bool:
     return answered is not None and answered in (asked[lang] for lang in LANGS)
 
 
-def check(turn: Turn, body: str, confidence: float = 1.0) -> list[Reply]:
+def is_draft(text: str, sure: bool) -> bool:
+    """Asked for a text, this message is it, unless it is short and surely something else."""
+    return not sure or len(text.split()) >= DRAFT_WORDS
+
+
+def check(turn: Turn, body: str, confidence: float = 1.0, acute: bool = False) -> list[Reply]:
+    """`acute`: the draft reads like a crisis happening now; the reply says how to raise one."""
     if len(body.split()) < MIN_WORDS:
         text, lang = turn.msg("check_no_text"), turn.lang
     elif len(body) > MAX_CHARS:
@@ -38,6 +47,8 @@ def check(turn: Turn, body: str, confidence: float = 1.0) -> list[Reply]:
         lang = turn.understanding.language(body, turn.lang).lang
         result = turn.writing.check(body, lang)
         text = render(turn.knowledge, result, lang)
+        if acute:
+            text += "\n\n" + turn.knowledge.message("check_sounds_acute", lang)
     return [Reply("intent", text, lang, intent="plain_language", confidence=confidence)]
 
 
