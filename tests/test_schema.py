@@ -3,9 +3,21 @@ created from the models (what `kombot ask` and `eval` do) and a real one migrate
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import inspect
 
-from bot.storage.db import is_throwaway, make_engine, migrate
+from bot.storage.db import (
+    MIGRATIONS,
+    current_revision,
+    head_revision,
+    is_throwaway,
+    make_engine,
+    migrate,
+)
 
 OWN_TABLES_ONLY = {"alembic_version", "apscheduler_jobs"}
 
@@ -35,3 +47,31 @@ def test_models_schema_equals_the_migrated_schema(tmp_path):
     migrate(in_memory)
     assert _schema(in_memory) == _schema(migrated)
     assert "tickets" in _schema(migrated)
+
+
+def test_a_database_at_the_newest_revision_starts_without_alembic(tmp_path):
+    """Alembic (with Mako and Pygments) would stay in every server's memory for nothing."""
+    url = f"sqlite:///{tmp_path}/kombot.db"
+    migrate(make_engine(url))
+    check = (
+        "import sys; from bot.storage.db import make_engine, migrate; "
+        f"migrate(make_engine({url!r})); print('alembic' in sys.modules)"
+    )
+    again = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "False"
+
+
+def test_a_database_behind_the_newest_revision_is_migrated(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/kombot.db")
+    migrate(engine)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    assert current_revision(engine) != head_revision()
+    assert "dashboard_links" not in inspect(engine).get_table_names()
+    migrate(engine)
+    assert current_revision(engine) == head_revision()
+    assert "dashboard_links" in inspect(engine).get_table_names()
