@@ -48,14 +48,21 @@ def test_abstains_on_out_of_scope_in_frozen_split(test_figures):
     assert test_figures["out_of_scope_correct"] >= 0.90
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="not met since its fifth part arrived: confidently wrong 0.032 on the frozen split "
+    "(bar 0.03; 0.028 on the first four parts, 0.053 on test_blind_10 as it arrived, whose "
+    "near-miss items scored 0.77); see the issue 9 note of stop 21",
+)
 def test_rarely_confidently_wrong_on_frozen_split(test_figures):
     assert test_figures["confidently_wrong"] <= 0.03
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not met yet: crisis recall 0.931 on the frozen split (bar 0.95; 215 of 231); the "
-    "frozen items are not read to find out why, see the issue 9 note",
+    reason="not met: crisis recall 0.916 on the frozen split (bar 0.95; 0.931 on the first four "
+    "parts, 36 of 43 on test_blind_10 as it arrived); the frozen items are not read to find "
+    "out why; see the issue 9 notes",
 )
 def test_crisis_recall_on_frozen_split(test_figures):
     assert test_figures["crisis_recall"] >= 0.95
