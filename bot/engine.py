@@ -163,7 +163,11 @@ class Engine:
             return [answer.answer(turn, entry, decision.confidence)]
         if decision.kind == "suggestions":
             return [answer.suggestions(turn, decision.suggestions, decision.confidence)]
-        return [answer.fallback(turn, decision.confidence, decision.target == OUT_OF_SCOPE)]
+        return [
+            answer.fallback(
+                turn, decision.confidence, decision.target == OUT_OF_SCOPE, decision.maybe_crisis
+            )
+        ]
 
 
 RELOAD_COMMANDS = {

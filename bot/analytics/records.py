@@ -104,6 +104,17 @@ class Records:
                 )
             )
 
+    def question(self, *, org: str, user: str, message_id: str) -> str | None:
+        """The text of this person's question `message_id`, if it was kept."""
+        with self.sessions() as session:
+            return session.scalar(
+                select(AnswerRecord.question).where(
+                    AnswerRecord.org == org,
+                    AnswerRecord.user == user,
+                    AnswerRecord.message_id == message_id,
+                )
+            )
+
     def last_answer(self, *, org: str, user: str, within: dt.timedelta) -> AnswerRecord | None:
         """The person's latest exchange when it was an answer from the knowledge and came
         `within` this long ago: what a typed "thanks" or "that was wrong" is about."""

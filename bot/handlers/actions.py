@@ -6,7 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.handlers import answer, contact, dashboard, feedback, goals, home, requests, tickets
+from bot.handlers import (
+    answer,
+    contact,
+    crisis,
+    dashboard,
+    feedback,
+    goals,
+    home,
+    requests,
+    tickets,
+)
 from bot.handlers.turn import Turn
 from bot.replies import Action, Reply, UnreadableAction
 
@@ -20,6 +30,7 @@ REGISTRY: dict[str, ActionHandler] = {
     **goals.ACTIONS,
     **home.ACTIONS,
     **dashboard.ACTIONS,
+    **crisis.ACTIONS,
 }
 
 

@@ -7,6 +7,11 @@ from bot.knowledge.models import Entry
 from bot.replies import Action, Choice, Reply
 
 MAX_RELATED = 3
+# Answers an acute situation may have been read as: they offer to raise it as a crisis with
+# one press (the model reads some situations as these questions; a missed crisis costs most).
+RAISES_CRISIS = frozenset(
+    {"crisis.on_duty_press_officer", "press.journalist_called", "crisis.press_preparedness_group"}
+)
 
 
 def answer(turn: Turn, entry: Entry, confidence: float) -> Reply:
@@ -26,6 +31,8 @@ def answer(turn: Turn, entry: Entry, confidence: float) -> Reply:
         ),
         Choice(turn.msg("ask_adviser"), Action("adviser", {"entry": entry.id}, turn.lang)),
     ]
+    if entry.id in RAISES_CRISIS:
+        choices.insert(0, raise_crisis(turn))
     for related_id in entry.related[:MAX_RELATED]:
         related = turn.entry(related_id)
         if related is not None:
@@ -73,8 +80,11 @@ def suggestions(turn: Turn, entry_ids: list[str], confidence: float) -> Reply:
     )
 
 
-def fallback(turn: Turn, confidence: float, out_of_scope: bool = False) -> Reply:
-    """Nothing fits; for a question the model knows is not ours, say whose it is."""
+def fallback(
+    turn: Turn, confidence: float, out_of_scope: bool = False, maybe_crisis: bool = False
+) -> Reply:
+    """Nothing fits; for a question the model knows is not ours, say whose it is. One that
+    also read as a crisis ("brand på sjukhuset, tv-team på plats") offers to raise it."""
     text = (
         turn.knowledge.intents["out_of_scope"].reply[turn.lang]
         if out_of_scope
@@ -85,7 +95,17 @@ def fallback(turn: Turn, confidence: float, out_of_scope: bool = False) -> Reply
         text=text,
         language=turn.lang,
         confidence=confidence,
-        choices=[Choice(turn.msg("ask_adviser"), Action("adviser", {}, turn.lang))],
+        choices=[
+            *([raise_crisis(turn)] if maybe_crisis else []),
+            Choice(turn.msg("ask_adviser"), Action("adviser", {}, turn.lang)),
+        ],
+    )
+
+
+def raise_crisis(turn: Turn) -> Choice:
+    """A button that raises this question as a crisis (`bot.handlers.crisis.on_button`)."""
+    return Choice(
+        turn.msg("raise_crisis"), Action("crisis", {"question": turn.message_id}, turn.lang)
     )
 
 

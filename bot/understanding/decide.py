@@ -42,6 +42,7 @@ class Decision:
     target: Target | None  # for a fallback: OUT_OF_SCOPE when the model recognised one
     confidence: float
     suggestions: list[str] = field(default_factory=list)
+    maybe_crisis: bool = False  # a fallback that read as a crisis too: offer to raise one
 
 
 def without(targets: list[Target], probabilities: np.ndarray, target: Target) -> np.ndarray:
@@ -58,12 +59,11 @@ def decide(targets: list[Target], probabilities: np.ndarray) -> Decision:
     best = targets[order[0]]
     p1 = float(probabilities[order[0]])
     p2 = float(probabilities[order[1]]) if len(order) > 1 else 0.0
-    if CRISIS in targets:
-        p_crisis = float(probabilities[targets.index(CRISIS)])
-        if p_crisis >= CRISIS_AT and best != OUT_OF_SCOPE:
-            return Decision("intent", CRISIS, p_crisis)
-    if best == OUT_OF_SCOPE:
-        return Decision("fallback", OUT_OF_SCOPE, p1)
+    p_crisis = float(probabilities[targets.index(CRISIS)]) if CRISIS in targets else 0.0
+    if p_crisis >= CRISIS_AT and best != OUT_OF_SCOPE:
+        return Decision("intent", CRISIS, p_crisis)
+    if best == OUT_OF_SCOPE:  # not ours, unless it is happening now: the person can say so
+        return Decision("fallback", OUT_OF_SCOPE, p1, maybe_crisis=p_crisis >= CRISIS_AT)
     if p1 >= ANSWER_AT and p1 - p2 >= ANSWER_MARGIN:
         return Decision("intent" if best.kind == "intent" else "answer", best, p1)
     close = [
