@@ -20,11 +20,13 @@ def build_engine(
     database_url: str | None = None,
     clock: Clock | None = None,
     database: Sessions | None = None,
+    migrate_apart: bool = False,
 ) -> Engine:
-    """An engine on `database` (a reload keeps the server's), else on a migrated one."""
+    """An engine on `database` (a reload keeps the server's), else on a migrated one
+    (`migrate_apart`: by a child process, see `migrate`)."""
     if database is None:
         db = make_engine(database_url or settings.database_url)
-        migrate(db)
+        migrate(db, apart=migrate_apart)
         database = sessions(db)
     clock = clock or SystemClock()
     factory = database

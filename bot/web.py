@@ -154,7 +154,7 @@ def served_engine(settings: Settings, answering: bool = True) -> Engine:
             f"no knowledge for {', '.join(unknown)} (KOMBOT_ORG, KOMBOT_SLACK_WORKSPACES or "
             f"KOMBOT_TEAMS_TENANTS); the knowledge has {', '.join(sorted(knowledge.orgs))}"
         )
-    engine = build_engine(knowledge, settings)
+    engine = build_engine(knowledge, settings, migrate_apart=True)
     if answering:
         warm_served(engine, settings)
     gc.freeze()  # what start-up built lives as long as the process: no collector pauses over it

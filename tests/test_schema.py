@@ -6,12 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect
 
 from bot.storage.db import (
     MIGRATIONS,
+    MigrationFailed,
     current_revision,
     head_revision,
     is_throwaway,
@@ -75,3 +77,25 @@ def test_a_database_behind_the_newest_revision_is_migrated(tmp_path):
     migrate(engine)
     assert current_revision(engine) == head_revision()
     assert "dashboard_links" in inspect(engine).get_table_names()
+
+
+def test_a_server_upgrades_a_new_database_in_a_child_process(tmp_path):
+    """What a server or worker does at start (`migrate(..., apart=True)`): the schema
+    reaches the newest revision and Alembic never loads into the long-lived process."""
+    url = f"sqlite:///{tmp_path}/kombot.db"
+    check = (
+        "import sys; from bot.storage.db import make_engine, migrate; "
+        f"migrate(make_engine({url!r}), apart=True); print('alembic' in sys.modules)"
+    )
+    started = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "False"
+    engine = make_engine(url)
+    assert current_revision(engine) == head_revision()
+    assert "dashboard_links" in inspect(engine).get_table_names()
+
+
+def test_a_failed_upgrade_in_the_child_process_is_reported(tmp_path):
+    unreachable = make_engine(f"sqlite:///{tmp_path}/no-such-folder/kombot.db")
+    with pytest.raises(MigrationFailed, match="upgrade failed"):
+        migrate(unreachable, apart=True)

@@ -47,6 +47,7 @@ def _settings() -> Settings:
 
 
 def _built(build: Callable):
+    from bot.storage.db import MigrationFailed
     from bot.web import ConfigurationError
 
     try:
@@ -54,6 +55,9 @@ def _built(build: Callable):
     except ConfigurationError as exc:
         err.print(str(exc), style="red", markup=False)
         raise typer.Exit(2) from None
+    except MigrationFailed as exc:
+        err.print(str(exc), style="red", markup=False)
+        raise typer.Exit(1) from None
     except KnowledgeError as exc:
         for problem in exc.problems:
             err.print(str(problem), markup=False, highlight=False, soft_wrap=True)

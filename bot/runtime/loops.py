@@ -13,14 +13,16 @@ from bot.runtime.delivery import Delivery
 
 log = logging.getLogger("kombot.loops")
 IDLE = 1.0  # seconds between outbox rounds (fresh replies go at once, by the fast path)
-INBOX_POLL = 0.05  # seconds between inbox looks when idle: a worker process is not woken
+INBOX_POLL = 0.05  # seconds between inbox looks when idle and nothing wakes the loop...
+NOTIFIED_POLL = 1.0  # ...and when PostgreSQL's NOTIFY does (a look is four round trips)
 ERROR_PAUSE = 2.0
 
 
 class Loops:
-    def __init__(self, answering: Answering | None, delivery: Delivery):
+    def __init__(self, answering: Answering | None, delivery: Delivery, poll: float = INBOX_POLL):
         self.answering = answering  # None: answered by worker processes elsewhere
         self.delivery = delivery
+        self.poll = poll
         self.wake = asyncio.Event()  # set by intake: a new message is in the inbox
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
@@ -61,7 +63,7 @@ class Loops:
                 await self._pause(ERROR_PAUSE)
                 continue
             if not taken:
-                await self._pause(INBOX_POLL, self.wake)
+                await self._pause(self.poll, self.wake)
 
     async def _deliver_forever(self) -> None:
         while not self._stop.is_set():

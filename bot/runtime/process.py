@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.runtime.answering import Answering
 from bot.runtime.delivery import Delivery
-from bot.runtime.loops import Loops
+from bot.runtime.loops import INBOX_POLL, NOTIFIED_POLL, Loops
 from bot.runtime.reload import Reloader
 from bot.runtime.scheduler import SchedulerRuntime
 from bot.runtime.threads import Threads
@@ -141,9 +141,12 @@ class Runtime:
     async def start(self) -> None:
         if self.slack is not None:
             await self.slack.open()
-        self.loops = Loops(self.answering, self.delivery)
+        notified = self.answering is not None and self.settings.database_url.startswith(
+            "postgresql"
+        )
+        self.loops = Loops(self.answering, self.delivery, NOTIFIED_POLL if notified else INBOX_POLL)
         self.loops.start()
-        if self.answering is not None and self.settings.database_url.startswith("postgresql"):
+        if notified:
             self._listener = Listener(
                 self.settings.database_url, asyncio.get_running_loop(), self.loops.wake
             )
