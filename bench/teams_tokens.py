@@ -26,7 +26,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bot.channels.teams import TeamsChannel
+from bot.channels.teams_intake import TeamsIntake
 from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,7 @@ async def main_async(requests: int) -> dict:
         teams_signing_keys_urls=[jwks_url + "/keys"],
         database_url="sqlite://",
     )
-    teams = TeamsChannel(settings, lambda: None, accept)
+    teams = TeamsIntake(settings, lambda: None, accept)
     teams.keys.retry_after = 0  # let every unknown key id try a refresh: the worst case
     await teams.start()
     hang.set()

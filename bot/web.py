@@ -1,7 +1,8 @@
 """One aiohttp application: Slack, Teams, the dashboard, health and metrics.
 
 The requests only verify and commit to the inbox, then acknowledge. The background loops
-(`bot.runtime.loops`) answer from the inbox and deliver the outbox on every replica; the
+(`bot.runtime.loops`) answer from the inbox and deliver the outbox on every replica that
+answers (with `--workers N`, in the workers only); the
 scheduler runs on the one that holds the leadership. Knowledge reloads without a restart
 (SIGHUP, or an admin's chat command), all or nothing (`bot.runtime.reload`).
 """
@@ -52,8 +53,8 @@ class Server(Runtime):
         dashboard.add_routes(app)
         if self.slack is not None:
             app.router.add_post("/slack/events", self.slack.handle)
-        if self.teams is not None:
-            app.router.add_post("/api/messages", self.teams.handle)
+        if self.teams_intake is not None:
+            app.router.add_post("/api/messages", self.teams_intake.handle)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics_page)
         app.on_startup.append(self._start)
@@ -124,13 +125,13 @@ class Server(Runtime):
         )
 
     async def _start(self, app: web.Application) -> None:
-        if self.teams is not None:
-            await self.teams.start()  # the token signers' keys: only a server checks tokens
+        if self.teams_intake is not None:
+            await self.teams_intake.start()  # the token signers' keys: only a server checks
         await self.start()
 
     async def _shutdown(self, app: web.Application) -> None:
-        if self.teams is not None:
-            await self.teams.stop()
+        if self.teams_intake is not None:
+            await self.teams_intake.stop()
         await self.stop()
         self.dashboard_threads.close()
 

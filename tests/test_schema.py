@@ -51,17 +51,22 @@ def test_models_schema_equals_the_migrated_schema(tmp_path):
     assert "tickets" in _schema(migrated)
 
 
+def _alembic_loaded_by_migrate(url: str, apart: bool) -> bool:
+    """Whether a fresh process that migrates `url` ends up with Alembic in its memory."""
+    check = (
+        "import sys; from bot.storage.db import make_engine, migrate; "
+        f"migrate(make_engine({url!r}), apart={apart}); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip() == "True"
+
+
 def test_a_database_at_the_newest_revision_starts_without_alembic(tmp_path):
     """Alembic (with Mako and Pygments) would stay in every server's memory for nothing."""
     url = f"sqlite:///{tmp_path}/kombot.db"
     migrate(make_engine(url))
-    check = (
-        "import sys; from bot.storage.db import make_engine, migrate; "
-        f"migrate(make_engine({url!r})); print('alembic' in sys.modules)"
-    )
-    again = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.strip() == "False"
+    assert not _alembic_loaded_by_migrate(url, apart=False)
 
 
 def test_a_database_behind_the_newest_revision_is_migrated(tmp_path):
@@ -83,13 +88,7 @@ def test_a_server_upgrades_a_new_database_in_a_child_process(tmp_path):
     """What a server or worker does at start (`migrate(..., apart=True)`): the schema
     reaches the newest revision and Alembic never loads into the long-lived process."""
     url = f"sqlite:///{tmp_path}/kombot.db"
-    check = (
-        "import sys; from bot.storage.db import make_engine, migrate; "
-        f"migrate(make_engine({url!r}), apart=True); print('alembic' in sys.modules)"
-    )
-    started = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
-    assert started.returncode == 0, started.stderr
-    assert started.stdout.strip() == "False"
+    assert not _alembic_loaded_by_migrate(url, apart=True)
     engine = make_engine(url)
     assert current_revision(engine) == head_revision()
     assert "dashboard_links" in inspect(engine).get_table_names()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,29 +50,45 @@ def test_a_slack_only_server_answers_slack_and_has_no_teams_endpoint(knowledge, 
     run(scenario())
 
 
-def test_a_slack_only_process_does_not_load_the_teams_sdk(tmp_path):
-    """The Agents SDK, MSAL and the JWT stack are ~25 MB a Slack-only process never uses."""
+def _platform_stacks_loaded(env: dict, intake: bool) -> list[str]:
+    """Which of the Teams stacks a process that only acknowledges has in its memory."""
     code = (
-        "import sys\n"
+        "import json, sys\n"
         "from bot.config import Settings\n"
         "from bot.web import Server, served_engine\n"
         "settings = Settings()\n"
         "server = Server(settings, served_engine(settings, answering=False), 60, False)\n"
-        "assert server.teams is None and server.slack is not None\n"
+        f"assert (server.teams_intake is not None) == {intake} and server.teams is None\n"
         "loaded = {m.split('.')[0] for m in sys.modules}\n"
-        "print(sorted(loaded & {'microsoft_agents', 'msal', 'jwt'}))"
+        "print(json.dumps(sorted(loaded & {'microsoft_agents', 'msal', 'jwt'})))"
     )
-    env = {
-        **os.environ,
-        "KOMBOT_SLACK_BOT_TOKEN": "xoxb-test",
-        "KOMBOT_SLACK_SIGNING_SECRET": "secret",
-        "KOMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'kombot.db'}",
-    }
+    env = {**os.environ, **env}
     env.pop("KOMBOT_TEAMS_ALLOW_NO_AUTH", None)
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert done.stdout.strip() == "[]"
+    return json.loads(done.stdout)
+
+
+def test_a_slack_only_process_does_not_load_the_teams_sdk(tmp_path):
+    """The Agents SDK, MSAL and the JWT stack are ~25 MB a Slack-only process never uses."""
+    slack = {
+        "KOMBOT_SLACK_BOT_TOKEN": "xoxb-test",
+        "KOMBOT_SLACK_SIGNING_SECRET": "secret",
+        "KOMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'kombot.db'}",
+    }
+    assert _platform_stacks_loaded(slack, intake=False) == []
+
+
+def test_a_process_that_only_acknowledges_teams_does_not_load_the_teams_sdk(tmp_path):
+    """With `--workers N` the server takes Teams requests in (PyJWT checks the token) and the
+    workers answer through the Agents SDK: its ~25 MB stay out of the acknowledging process."""
+    teams = {
+        "KOMBOT_TEAMS_APP_ID": "00000000-0000-0000-0000-0000000000b1",
+        "KOMBOT_TEAMS_APP_PASSWORD": "unused",
+        "KOMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'kombot.db'}",
+    }
+    assert _platform_stacks_loaded(teams, intake=True) == ["jwt"]
 
 
 def test_a_triage_channel_nobody_can_reach_is_skipped_not_retried(knowledge, db_url):

@@ -95,7 +95,7 @@ def test_a_hanging_key_endpoint_holds_up_nothing(knowledge, db_url, caplog):
     async def scenario():
         async with Secured(knowledge, db_url, teams_keys_timeout_seconds=0.5) as secured:
             secured.keys.hang = True  # after the first fetch, at start-up
-            secured.stack.server.teams.keys.retry_after = 0  # a new key id may refresh at once
+            secured.stack.server.teams_intake.keys.retry_after = 0  # new key ids refresh at once
             stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             new_key = secured.keys.token(claims(), key=stranger, kid="new-key")
             assert await secured.send(new_key, "new-key") == 401  # refused, not waited on

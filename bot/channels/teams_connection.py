@@ -29,46 +29,69 @@ class TeamsAuth:
     app_id: str  # empty: no authentication (local testing only)
     key_urls: list[str]
     issuers: list[str]
-    configuration: AgentAuthConfiguration = field(repr=False)
+    settings: Settings = field(repr=False)
+    environ: Mapping[str, str] = field(repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, environ: Mapping[str, str] = os.environ):
-        from microsoft_agents.activity import load_configuration_from_env
-        from microsoft_agents.hosting.core import AgentAuthConfiguration
-
+        """Who the bot is. The SDK is imported only when its own variables configure it:
+        a server that only takes requests in never needs it."""
         from bot.channels.teams_tokens import BOT_FRAMEWORK_KEYS, default_issuers, entra_keys
 
-        if settings.teams_app_id:
-            tenant = settings.teams_app_tenant_id
-            if settings.teams_app_type.lower() == "multitenant":
-                tenant = tenant or MULTI_TENANT
-            configuration = AgentAuthConfiguration(
-                client_id=settings.teams_app_id,
-                client_secret=settings.teams_app_password,
-                tenant_id=tenant,
-            )
+        if settings.teams_app_id or not _sdk_configured(environ):
+            app_id, tenant = settings.teams_app_id or "", _own_tenant(settings)
         else:
-            sdk = load_configuration_from_env(environ)["CONNECTIONS"]
-            own = sdk.get(SERVICE_CONNECTION, {}).get("SETTINGS", {})
-            configuration = AgentAuthConfiguration(**own, anonymous_allowed=not own)
-        app_id = configuration.CLIENT_ID or ""
-        tenant = configuration.TENANT_ID if configuration.TENANT_ID != MULTI_TENANT else None
+            configuration = _sdk_configuration(environ)
+            app_id, tenant = configuration.CLIENT_ID or "", configuration.TENANT_ID
+        tenant = tenant if tenant != MULTI_TENANT else None
         return cls(
             app_id=app_id,
             key_urls=settings.teams_signing_keys_urls or [BOT_FRAMEWORK_KEYS, entra_keys(tenant)],
             issuers=settings.teams_token_issuers or default_issuers(tenant),
-            configuration=configuration,
+            settings=settings,
+            environ=environ,
         )
 
     def connections(self) -> MsalConnectionManager:
         """The SDK's token source for calls to the connector (unused without an app id)."""
         from microsoft_agents.authentication.msal import MsalConnectionManager
+        from microsoft_agents.hosting.core import AgentAuthConfiguration
 
-        return MsalConnectionManager({SERVICE_CONNECTION: self.configuration})
+        settings = self.settings
+        if settings.teams_app_id:
+            configuration = AgentAuthConfiguration(
+                client_id=settings.teams_app_id,
+                client_secret=settings.teams_app_password,
+                tenant_id=_own_tenant(settings),
+            )
+        else:
+            configuration = _sdk_configuration(self.environ)
+        return MsalConnectionManager({SERVICE_CONNECTION: configuration})
+
+
+def _own_tenant(settings: Settings) -> str | None:
+    tenant = settings.teams_app_tenant_id
+    if settings.teams_app_type.lower() == "multitenant":
+        tenant = tenant or MULTI_TENANT
+    return tenant
+
+
+def _sdk_configured(environ: Mapping[str, str]) -> bool:
+    return any(name.startswith(SDK_VARIABLES) for name in environ)
+
+
+def _sdk_configuration(environ: Mapping[str, str]) -> AgentAuthConfiguration:
+    """The service connection as the SDK reads its own variables."""
+    from microsoft_agents.activity import load_configuration_from_env
+    from microsoft_agents.hosting.core import AgentAuthConfiguration
+
+    sdk = load_configuration_from_env(environ)["CONNECTIONS"]
+    own = sdk.get(SERVICE_CONNECTION, {}).get("SETTINGS", {})
+    return AgentAuthConfiguration(**own, anonymous_allowed=not own)
 
 
 def teams_app_id(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
     """The Teams app id, without importing the SDK when nothing configures Teams."""
-    if not settings.teams_app_id and not any(name.startswith(SDK_VARIABLES) for name in environ):
+    if not settings.teams_app_id and not _sdk_configured(environ):
         return ""
     return TeamsAuth.from_settings(settings, environ).app_id

@@ -21,7 +21,6 @@ import time
 
 import aiohttp
 import jwt
-from microsoft_agents.hosting.core import ClaimsIdentity
 
 log = logging.getLogger("kombot.teams.tokens")
 
@@ -124,7 +123,7 @@ class TokenCheck:
         self.issuers = issuers
         self.keys = keys
 
-    def claims(self, authorization: str) -> ClaimsIdentity | None:
+    def claims(self, authorization: str) -> dict | None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
@@ -145,4 +144,4 @@ class TokenCheck:
         except jwt.PyJWTError as exc:
             log.info("teams token refused: %s", type(exc).__name__)
             return None
-        return ClaimsIdentity(decoded, authentication_type="Bearer", security_token=token)
+        return decoded

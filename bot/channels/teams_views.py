@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.channels import actions
 from bot.engine import Engine
+from bot.replies import Reply
 from bot.storage.models import ConversationRef, PostedCard
 from bot.tickets import cards
 
@@ -71,3 +73,43 @@ def view(engine: Engine, org_id: str, ticket: str, viewer: str) -> dict | None:
         return None
     rewritten = {**posted.notice, cards.UPDATE: {"platform": "teams", **posted.message}}
     return engine.desk.as_of_now(org_id, rewritten, viewer)
+
+
+def card(replies: list[Reply], refresh: dict | None = None) -> dict:
+    body: list[dict] = []
+    buttons: list[dict] = []
+    for reply in replies:
+        if reply.title:
+            body.append(
+                {"type": "TextBlock", "text": reply.title, "weight": "Bolder", "wrap": True}
+            )
+        body.append({"type": "TextBlock", "text": reply.text, "wrap": True})
+        if reply.source:
+            body.append(
+                {
+                    "type": "TextBlock",
+                    "text": reply.source,
+                    "isSubtle": True,
+                    "size": "Small",
+                    "wrap": True,
+                }
+            )
+        buttons += [
+            {  # a Universal Action: the press comes back as an invoke, answered at once
+                "type": "Action.Execute",
+                "verb": "kombot",
+                "title": choice.label[:80],
+                "data": {"kombot": actions.encode(choice.action)},
+            }
+            for choice in reply.choices
+        ]
+    adaptive = {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.4",
+        "body": body,
+        "actions": buttons,
+    }
+    if refresh is not None:  # a view of its own for each adviser who looks (teams_views)
+        adaptive["refresh"] = refresh
+    return adaptive

@@ -115,7 +115,8 @@ def serve(
 
             socket_mode = AsyncSocketModeHandler(server.slack.app, settings.slack_app_token)
             await socket_mode.connect_async()  # one instance only: Slack picks one socket
-        channels = [name for name, on in (("Slack", server.slack), ("Teams", server.teams)) if on]
+        served = (("Slack", server.slack), ("Teams", server.teams_intake))
+        channels = [name for name, on in served if on]
         answered_by = f", {workers} worker processes" if workers else ""
         print(
             f"kombot serving {' and '.join(channels)} on http://{host}:{port} (knowledge "

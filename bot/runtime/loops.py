@@ -19,20 +19,17 @@ ERROR_PAUSE = 2.0
 
 
 class Loops:
-    def __init__(self, answering: Answering | None, delivery: Delivery, poll: float = INBOX_POLL):
-        self.answering = answering  # None: answered by worker processes elsewhere
+    def __init__(self, answering: Answering, delivery: Delivery, poll: float = INBOX_POLL):
+        self.answering = answering
         self.delivery = delivery
         self.poll = poll
         self.wake = asyncio.Event()  # set by intake: a new message is in the inbox
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
-        if answering is not None:
-            answering.delivered = self.deliver_soon
+        answering.delivered = self.deliver_soon
 
     def start(self) -> list[asyncio.Task]:
-        loops = [self._deliver_forever()]
-        if self.answering is not None:
-            loops.append(self._answer_forever())
+        loops = [self._deliver_forever(), self._answer_forever()]
         return [self._keep(asyncio.create_task(loop)) for loop in loops]
 
     async def stop(self, timeout: float = 10) -> None:
@@ -53,7 +50,6 @@ class Loops:
         return task
 
     async def _answer_forever(self) -> None:
-        assert self.answering is not None
         while not self._stop.is_set():
             self.wake.clear()
             try:

@@ -89,22 +89,28 @@ class Runtime:
         self.slack = (
             SlackChannel(settings, current, self.accept) if settings.slack_signing_secret else None
         )
-        self.teams = None
-        if teams_served:  # the Agents SDK is imported only here
-            from bot.channels.teams import TeamsChannel
+        self.teams_intake = None
+        if teams_served:  # PyJWT: only where Teams is served
+            from bot.channels.teams_intake import TeamsIntake
 
-            self.teams = TeamsChannel(settings, current, self.accept)
-        self.delivery = Delivery(
-            current, self.slack, self.teams, self.quick, retry, settings.send_timeout_seconds
-        )
-        channels = {
-            name: channel
-            for name, channel in (("teams", self.teams), ("slack", self.slack))
-            if channel is not None
-        }
-        self.answering = (
-            Answering(current, self.inbox, channels, self.answer_threads) if answer_here else None
-        )
+            self.teams_intake = TeamsIntake(settings, current, self.accept)
+        self.teams = None
+        self.delivery: Delivery | None = None
+        self.answering: Answering | None = None
+        if answer_here:  # a server whose workers answer only takes requests in
+            if teams_served:  # the Agents SDK (about 25 MB) is imported only here
+                from bot.channels.teams import TeamsChannel
+
+                self.teams = TeamsChannel(settings, current)
+            self.delivery = Delivery(
+                current, self.slack, self.teams, self.quick, retry, settings.send_timeout_seconds
+            )
+            channels = {
+                name: channel
+                for name, channel in (("teams", self.teams), ("slack", self.slack))
+                if channel is not None
+            }
+            self.answering = Answering(current, self.inbox, channels, self.answer_threads)
         self.scheduler = SchedulerRuntime(
             engine,
             settings.database_url,
@@ -129,6 +135,7 @@ class Runtime:
         return self.reloader.reload()
 
     async def deliver_once(self) -> int:
+        assert self.delivery is not None, "workers deliver; this process only acknowledges"
         return await self.delivery.deliver_once()
 
     async def accept(self, key: str, channel: str, payload: dict) -> bool:
@@ -141,16 +148,16 @@ class Runtime:
     async def start(self) -> None:
         if self.slack is not None:
             await self.slack.open()
-        notified = self.answering is not None and self.settings.database_url.startswith(
-            "postgresql"
-        )
-        self.loops = Loops(self.answering, self.delivery, NOTIFIED_POLL if notified else INBOX_POLL)
-        self.loops.start()
-        if notified:
-            self._listener = Listener(
-                self.settings.database_url, asyncio.get_running_loop(), self.loops.wake
-            )
-            self._listener.start()
+        if self.answering is not None and self.delivery is not None:
+            notified = self.settings.database_url.startswith("postgresql")
+            poll = NOTIFIED_POLL if notified else INBOX_POLL
+            self.loops = Loops(self.answering, self.delivery, poll)
+            self.loops.start()
+            if notified:
+                self._listener = Listener(
+                    self.settings.database_url, asyncio.get_running_loop(), self.loops.wake
+                )
+                self._listener.start()
         self._scheduler_task = asyncio.create_task(self.scheduler.run(self._stop))
 
     async def stop(self) -> None:
