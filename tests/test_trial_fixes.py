@@ -562,3 +562,15 @@ def test_a_fallback_that_also_reads_as_a_crisis_offers_to_raise_it(world):
     assert text in ticket.body
     [lunch] = person.say("hvornår er der frokost i kantinen")
     assert lunch.kind == "fallback" and all(c.label != label for c in lunch.choices)
+
+
+def test_a_did_you_mean_about_the_press_officer_offers_the_crisis_first(world):
+    person = world.person("someone@rm.example.org", RM)
+    [unsure] = person.say("hej, akut presse", message_id="unsure-1")
+    assert unsure.kind == "suggestions" and "crisis.on_duty_press_officer" in unsure.suggestions
+    label = world.engine.knowledge.message("raise_crisis", "da")
+    assert unsure.choices[0].label == label
+    [raised] = person.press(label)
+    assert raised.intent == "crisis"
+    [ticket] = world.desk.tickets(RM)
+    assert "hej, akut presse" in ticket.body

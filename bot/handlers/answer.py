@@ -61,7 +61,9 @@ def cited(turn: Turn, entry: Entry) -> str:
 
 
 def suggestions(turn: Turn, entry_ids: list[str], confidence: float) -> Reply:
-    choices = []
+    """A did-you-mean; with a crisis button first when one candidate is an answer an acute
+    situation may have been read as (in a hurry, one press rather than two)."""
+    choices = [raise_crisis(turn)] if RAISES_CRISIS.intersection(entry_ids) else []
     for entry_id in entry_ids:
         entry = turn.entry(entry_id)
         if entry is not None:
