@@ -2,8 +2,8 @@
 
 The requests only verify and commit to the inbox, then acknowledge. The background loops
 (`bot.runtime.loops`) answer from the inbox and deliver the outbox on every replica that
-answers (with `--workers N`, in the workers only); the
-scheduler runs on the one that holds the leadership. Knowledge reloads without a restart
+answers (with `--workers N`, in the workers only); the scheduler runs on the one that
+holds the leadership. Knowledge reloads without a restart
 (SIGHUP, or an admin's chat command), all or nothing (`bot.runtime.reload`).
 """
 

@@ -6,7 +6,6 @@ retried like any outbox row.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from microsoft_agents.activity import Activity, ConversationReference
@@ -30,7 +29,6 @@ from bot.runtime.answering import Prepared, Route
 from bot.storage.models import ConversationRef, OutboxMessage
 from bot.tickets.routing import TEAMS_CHANNEL
 
-log = logging.getLogger("kombot.teams")
 ANONYMOUS_AUDIENCE = "https://api.botframework.com"  # no token is fetched for it
 
 

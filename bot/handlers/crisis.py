@@ -12,6 +12,7 @@ from bot.handlers.turn import Turn
 from bot.replies import Action, Choice, Reply, UnreadableAction
 from bot.tickets import notices
 
+INTENT = "crisis"
 PREPAREDNESS = "crisis.press_preparedness_group"
 
 
@@ -32,7 +33,6 @@ def on_button(turn: Turn, action: Action) -> list[Reply]:
 
 def _raise(turn: Turn, source_id: str, text: str, confidence: float) -> list[Reply]:
     org = turn.org
-    intent_id = "crisis"
     ticket, route = turn.desk.file_crisis(org, turn.user, source_id, text, turn.lang)
     officer = org.directory.person(route.assignee)
     name = notices.person_name(org, route.assignee)
@@ -50,7 +50,7 @@ def _raise(turn: Turn, source_id: str, text: str, confidence: float) -> list[Rep
         minutes=turn.desk.urgent_minutes,
         backup=notices.person_name(org, org.directory.on_duty.backup),
     )
-    meanwhile = turn.knowledge.intents[intent_id].reply[turn.lang]
+    meanwhile = turn.knowledge.intents[INTENT].reply[turn.lang]
     choices, source = [], None
     preparedness = turn.entry(PREPAREDNESS)
     if preparedness is not None:
@@ -63,7 +63,7 @@ def _raise(turn: Turn, source_id: str, text: str, confidence: float) -> list[Rep
             "intent",
             f"{alerted}\n\n{meanwhile}",
             turn.lang,
-            intent=intent_id,
+            intent=INTENT,
             confidence=confidence,
             choices=choices,
             source=source,
@@ -71,5 +71,5 @@ def _raise(turn: Turn, source_id: str, text: str, confidence: float) -> list[Rep
     ]
 
 
-INTENTS = {"crisis": handle}
+INTENTS = {INTENT: handle}
 ACTIONS = {"crisis": on_button}
