@@ -69,3 +69,27 @@ def test_a_did_you_mean_about_the_press_officer_offers_the_crisis_first(world):
     assert raised.intent == "crisis"
     [ticket] = world.desk.tickets(RM)
     assert "hej, akut presse" in ticket.body
+
+
+def test_a_fallback_with_some_crisis_in_it_offers_to_raise_it(world):
+    """Nothing fits well enough to answer, and the crisis class has a share, if below the
+    line for acting on it: the fallback offers the button, so the person decides."""
+    person = world.person("someone@rm.example.org", RM)
+    text = "hvem ringer jeg til?? pressen er her om brandalarmen og evakueringen af sengeafsnittet"
+    [fell_back] = person.say(text, message_id="alarm-1")
+    assert fell_back.kind == "fallback" and world.desk.tickets() == []
+    label = world.engine.knowledge.message("raise_crisis", "da")
+    assert fell_back.choices[0].label == label
+    [raised] = person.press(label)
+    assert raised.intent == "crisis"
+    [ticket] = world.desk.tickets(RM)
+    assert text in ticket.body
+
+
+@pytest.mark.parametrize("text", ["crisis!! press", "krise med pressen"])
+def test_a_crisis_read_as_the_preparedness_resources_is_one_press_away(world, text):
+    person = world.person("someone@rm.example.org", RM)
+    [answered] = person.say(text)
+    assert answered.kind == "answer" and answered.entry == "crisis.preparedness_resources"
+    lang = answered.language
+    assert answered.choices[0].label == world.engine.knowledge.message("raise_crisis", lang)

@@ -8,9 +8,15 @@ from bot.replies import Action, Choice, Reply
 
 MAX_RELATED = 3
 # Answers an acute situation may have been read as: they offer to raise it as a crisis with
-# one press (the model reads some situations as these questions; a missed crisis costs most).
+# one press (the model reads some situations as these questions, "crisis!! press" as the
+# preparedness resources; a missed crisis costs most).
 RAISES_CRISIS = frozenset(
-    {"crisis.on_duty_press_officer", "press.journalist_called", "crisis.press_preparedness_group"}
+    {
+        "crisis.on_duty_press_officer",
+        "press.journalist_called",
+        "crisis.press_preparedness_group",
+        "crisis.preparedness_resources",
+    }
 )
 
 
@@ -86,7 +92,7 @@ def fallback(
     turn: Turn, confidence: float, out_of_scope: bool = False, maybe_crisis: bool = False
 ) -> Reply:
     """Nothing fits; for a question the model knows is not ours, say whose it is. One that
-    also read as a crisis ("brand på sjukhuset, tv-team på plats") offers to raise it."""
+    may also be a crisis ("brand på sjukhuset, tv-team på plats") offers to raise it."""
     text = (
         turn.knowledge.intents["out_of_scope"].reply[turn.lang]
         if out_of_scope
