@@ -1,9 +1,11 @@
 """The bars of the understanding issue, on the frozen test split (tests/eval/test/).
 
-The test split was written by someone who saw only ../shared/knowledge-topics.md and the
+The test split was written by writers who saw only ../shared/knowledge-topics.md and the
 eval README; no feature, threshold or example was chosen by looking at it. The tune split
-(tests/eval/tune/) is what choices are fitted to, so its bar says little and is kept
-only as a tripwire.
+(tests/eval/tune/) is the newest writer's set, used to judge changes before they are kept;
+the earlier tune sets now train the model (knowledge/examples/). Its bar is a tripwire
+set below what it read when kept (in-scope 0.859, abstention 0.956): a fresh writer's
+questions are still answered less well than the frozen split's (see README).
 """
 
 from __future__ import annotations
@@ -48,22 +50,10 @@ def test_abstains_on_out_of_scope_in_frozen_split(test_figures):
     assert test_figures["out_of_scope_correct"] >= 0.90
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not met since its fifth part arrived: confidently wrong 0.032 on the frozen split "
-    "(bar 0.03; 0.028 on the first four parts, 0.053 on test_blind_10 as it arrived, whose "
-    "near-miss items scored 0.77); see the issue 9 note of stop 21",
-)
 def test_rarely_confidently_wrong_on_frozen_split(test_figures):
     assert test_figures["confidently_wrong"] <= 0.03
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not met: crisis recall 0.916 on the frozen split (bar 0.95; 0.931 on the first four "
-    "parts, 36 of 43 on test_blind_10 as it arrived); the frozen items are not read to find "
-    "out why; see the issue 9 notes",
-)
 def test_crisis_recall_on_frozen_split(test_figures):
     assert test_figures["crisis_recall"] >= 0.95
 
@@ -74,5 +64,6 @@ def test_answers_in_the_language_asked_on_frozen_split(test_figures):
 
 def test_tune_split_stays_above_its_bar(engine):
     figures = summary(_results(engine, "tune"))
-    assert figures["in_scope_top1"] >= 0.90
-    assert figures["out_of_scope_correct"] >= 0.90
+    assert figures["in_scope_top1"] >= 0.85
+    assert figures["out_of_scope_correct"] >= 0.93
+    assert figures["crisis_recall"] >= 0.90

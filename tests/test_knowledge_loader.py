@@ -90,3 +90,46 @@ def test_every_problem_is_reported_at_once(tmp_path):
         load_knowledge(knowledge_dir, tmp_path / "intents")
     messages = [str(p) for p in caught.value.problems]
     assert any("org.yaml:3: country" in m for m in messages)
+
+
+def test_labelled_questions_in_examples_train_the_orgs_that_have_the_answer(tmp_path):
+    from bot.understanding.training import labelled_examples
+
+    knowledge_dir = make_tree(tmp_path)
+    (knowledge_dir / "examples").mkdir()
+    (knowledge_dir / "examples" / "blind.yaml").write_text(
+        "- q: journalisten ringer igjen, hva gjør jeg\n"
+        "  expect: press.test_entry\n"
+        "  lang: nb\n"
+        "- q: hvor er kantina\n"
+        "  expect: null\n"
+        "- q: pressevakt eller ikke\n"
+        "  expect: [press.test_entry, press.other_entry]\n",
+        encoding="utf-8",
+    )
+    knowledge = load_knowledge(knowledge_dir, tmp_path / "intents")
+    assert knowledge.examples == [
+        ("journalisten ringer igjen, hva gjør jeg", "entry:press.test_entry"),
+        ("hvor er kantina", "intent:out_of_scope"),
+    ]  # several right answers teach nothing certain: left out
+    taught = list(labelled_examples(knowledge, knowledge.org("test-org")))
+    assert ("journalisten ringer igjen, hva gjør jeg", "entry:press.test_entry") in taught
+    assert ("hvor er kantina", "intent:out_of_scope") in taught
+
+
+def test_a_labelled_question_for_an_unknown_answer_is_reported_with_its_line(tmp_path):
+    knowledge_dir = make_tree(tmp_path)
+    (knowledge_dir / "examples").mkdir()
+    (knowledge_dir / "examples" / "blind.yaml").write_text(
+        "- q: hvem snakker med pressen\n"
+        "  expect: press.test_entry\n"
+        "- q: en omdøpt artikkel\n"
+        "  expect: press.renamed_entry\n"
+        "- expect: press.test_entry\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(knowledge_dir, tmp_path / "intents")
+    messages = [str(p) for p in caught.value.problems]
+    assert "knowledge/examples/blind.yaml:4: unknown id 'press.renamed_entry'" in messages
+    assert any(m.startswith("knowledge/examples/blind.yaml:5:") and "'q'" in m for m in messages)

@@ -22,6 +22,7 @@ from bot.knowledge.models import (
     EntryFile,
     EntryPatch,
     Intent,
+    LabelledQuestion,
     Messages,
     Org,
     require_examples,
@@ -68,6 +69,9 @@ class Knowledge:
     version: str
     glossaries: dict[Lang, Glossary] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # (text, label) from examples/: questions written blind, the model's training beside
+    # the entries' own examples
+    examples: list[tuple[str, str]] = field(default_factory=list)
 
     def org(self, org_id: str) -> OrgKnowledge:
         try:
@@ -87,6 +91,7 @@ def load_knowledge(root: Path, intents_dir: Path, only_org: str | None = None) -
     synonyms = loading.model_file(root / "synonyms.yaml", Synonyms, wrap="languages")
     intents = loading.intents(intents_dir)
     orgs = loading.orgs(only_org)
+    examples = loading.examples(root / "examples", orgs, intents)
     try:
         glossaries = load_glossaries(root / "glossary")
     except KnowledgeError as exc:
@@ -104,6 +109,7 @@ def load_knowledge(root: Path, intents_dir: Path, only_org: str | None = None) -
         version=loading.version(),
         glossaries=glossaries,
         files=sorted(loading.read),
+        examples=examples,
     )
 
 
@@ -168,6 +174,39 @@ class _Loading:
         if not intents:
             self.problems.append(Problem(self.shown(directory), 1, "no intents found"))
         return intents
+
+    def examples(
+        self, directory: Path, orgs: dict[str, OrgKnowledge], intents: dict[str, Intent]
+    ) -> list[tuple[str, str]]:
+        """The labelled questions of examples/*.yaml; a label no org or intent knows is a
+        problem (a renamed entry would otherwise teach nothing, silently)."""
+        known = {f"intent:{i}" for i in intents} | {
+            f"entry:{e}" for org in orgs.values() for e in org.entries
+        }
+        found: list[tuple[str, str]] = []
+        for path in sorted(directory.glob("*.yaml")):
+            doc = self.doc(path)
+            if doc is None:
+                continue
+            if not isinstance(doc.data, list):
+                self.problems.append(doc.problem((), "an examples file is a list of items"))
+                continue
+            for index, raw in enumerate(doc.data):
+                try:
+                    item = LabelledQuestion.model_validate(raw)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        where = (index, *err["loc"][:1])
+                        self.problems.append(doc.problem(where, _describe(err)))
+                    continue
+                if item.label is None:
+                    continue
+                if orgs and item.label not in known:
+                    unknown = item.label.removeprefix("entry:")
+                    self.problems.append(doc.problem((index, "expect"), f"unknown id '{unknown}'"))
+                    continue
+                found.append((item.q, item.label))
+        return found
 
     def layer(self, directory: Path, layer: str) -> dict[str, Located]:
         """Parse every entry file of one layer; duplicate ids inside a layer are errors."""

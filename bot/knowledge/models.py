@@ -139,6 +139,26 @@ class AllLangText(Strict):
         return getattr(self, lang)
 
 
+class LabelledQuestion(BaseModel):
+    """A question someone wrote and the answer it should get, in the evaluation format
+    (../shared/eval/README.md): `expect` is an entry id, `intent:<id>`, null for out of
+    scope, or a list when several answers are right. Other fields (lang, org, style)
+    describe the item and are not read."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    q: str = Field(min_length=1)
+    expect: str | None | list[str | None]
+
+    @property
+    def label(self) -> str | None:
+        """The class it teaches; None for several right answers (nothing certain)."""
+        if isinstance(self.expect, list):
+            return None
+        if self.expect is None:
+            return "intent:out_of_scope"
+        return self.expect if self.expect.startswith("intent:") else f"entry:{self.expect}"
+
+
 class Intent(Strict):
     id: IntentId
     examples: LangList

@@ -30,6 +30,8 @@ RECIPE = f"char{CHAR_NGRAMS}-df{MIN_DF}-C{C}-tol{TOLERANCE}-T{TEMPERATURE}-syn{S
 
 
 def labelled_examples(knowledge: Knowledge, org: OrgKnowledge) -> Iterator[tuple[str, str]]:
+    """The entries' and intents' own examples, then the questions of examples/ whose
+    answer this org has."""
     for entry in org.entries.values():
         for questions in entry.examples.values():
             for question in questions:
@@ -40,6 +42,10 @@ def labelled_examples(knowledge: Knowledge, org: OrgKnowledge) -> Iterator[tuple
         for utterances in intent.examples.values():
             for utterance in utterances:
                 yield utterance, f"intent:{intent.id}"
+    classes = {f"entry:{e}" for e in org.entries} | {f"intent:{i}" for i in knowledge.intents}
+    for text, label in knowledge.examples:
+        if label in classes:
+            yield text, label
 
 
 def featuriser(knowledge: Knowledge) -> Featurise:
