@@ -160,9 +160,13 @@ class Engine:
             return handler(turn, decision.target.id, decision.confidence)
         if decision.kind == "answer":
             entry = turn.entry(decision.target.id)
-            return [answer.answer(turn, entry, decision.confidence)]
+            return [answer.answer(turn, entry, decision.confidence, decision.maybe_crisis)]
         if decision.kind == "suggestions":
-            return [answer.suggestions(turn, decision.suggestions, decision.confidence)]
+            return [
+                answer.suggestions(
+                    turn, decision.suggestions, decision.confidence, decision.maybe_crisis
+                )
+            ]
         return [
             answer.fallback(
                 turn, decision.confidence, decision.target == OUT_OF_SCOPE, decision.maybe_crisis

@@ -43,14 +43,15 @@ def test_a_routine_answer_offers_no_crisis(world):
     assert all(choice.label != label for choice in answered.choices)
 
 
-def test_a_fallback_that_also_reads_as_a_crisis_offers_to_raise_it(world):
-    """A hospital fire with a TV crew outside reads as out of scope (fire drills are not
-    ours) and as a crisis: the fallback offers to alert the press officer."""
+def test_a_fallback_that_may_also_be_a_crisis_offers_to_raise_it(world):
+    """A bomb threat reads as out of scope (security is not ours) and, less, as a crisis:
+    the fallback offers to alert the press officer, and the person decides."""
     person = world.person("someone@rjh.example.org", RJH)
-    text = "brand på sjukhuset, evakuering pågår, tv-team på plats"
-    [fell_back] = person.say(text, message_id="fire-1")
+    text = "bombhot mot sjukhuset"
+    [fell_back] = person.say(text, message_id="threat-1")
     assert fell_back.kind == "fallback" and world.desk.tickets() == []
     label = world.engine.knowledge.message("raise_crisis", "sv")
+    assert fell_back.choices[0].label == label
     [raised] = person.press(label)
     assert raised.intent == "crisis"
     [ticket] = world.desk.tickets(RJH)
@@ -59,37 +60,30 @@ def test_a_fallback_that_also_reads_as_a_crisis_offers_to_raise_it(world):
     assert lunch.kind == "fallback" and all(c.label != label for c in lunch.choices)
 
 
-def test_a_did_you_mean_about_the_press_officer_offers_the_crisis_first(world):
+def test_a_did_you_mean_listing_the_press_preparedness_offers_the_crisis_first(world):
     person = world.person("someone@rm.example.org", RM)
-    [unsure] = person.say("hej, akut presse", message_id="unsure-1")
-    assert unsure.kind == "suggestions" and "crisis.on_duty_press_officer" in unsure.suggestions
+    text = "hej tilsynsrapporten presseomtale"
+    [unsure] = person.say(text, message_id="unsure-1")
+    assert unsure.kind == "suggestions"
+    assert "crisis.press_preparedness_group" in unsure.suggestions
     label = world.engine.knowledge.message("raise_crisis", "da")
     assert unsure.choices[0].label == label
-    [raised] = person.press(label)
-    assert raised.intent == "crisis"
-    [ticket] = world.desk.tickets(RM)
-    assert "hej, akut presse" in ticket.body
-
-
-def test_a_fallback_with_some_crisis_in_it_offers_to_raise_it(world):
-    """Nothing fits well enough to answer, and the crisis class has a share, if below the
-    line for acting on it: the fallback offers the button, so the person decides."""
-    person = world.person("someone@rm.example.org", RM)
-    text = "hvem ringer jeg til?? pressen er her om brandalarmen og evakueringen af sengeafsnittet"
-    [fell_back] = person.say(text, message_id="alarm-1")
-    assert fell_back.kind == "fallback" and world.desk.tickets() == []
-    label = world.engine.knowledge.message("raise_crisis", "da")
-    assert fell_back.choices[0].label == label
     [raised] = person.press(label)
     assert raised.intent == "crisis"
     [ticket] = world.desk.tickets(RM)
     assert text in ticket.body
 
 
-@pytest.mark.parametrize("text", ["crisis!! press", "krise med pressen"])
-def test_a_crisis_read_as_the_preparedness_resources_is_one_press_away(world, text):
+@pytest.mark.parametrize("text", ["akut", "shitstorm!"])
+def test_one_word_is_never_acted_on_as_a_crisis_but_offers_to_raise_one(world, text):
+    """One word is no situation to page anyone for ("menu" once did), but a person who
+    types only "akut" may be in one: the reply offers the button."""
     person = world.person("someone@rm.example.org", RM)
-    [answered] = person.say(text)
-    assert answered.kind == "answer" and answered.entry == "crisis.preparedness_resources"
-    lang = answered.language
-    assert answered.choices[0].label == world.engine.knowledge.message("raise_crisis", lang)
+    [reply] = person.say(text, message_id=f"one-{text}")
+    assert reply.intent != "crisis" and world.desk.tickets() == []
+    label = world.engine.knowledge.message("raise_crisis", "da")
+    assert reply.choices[0].label == label
+    [raised] = person.press(label)
+    assert raised.intent == "crisis"
+    [ticket] = world.desk.tickets(RM)
+    assert text in ticket.body

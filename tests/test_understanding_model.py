@@ -110,3 +110,17 @@ def test_a_damaged_cache_is_rebuilt_and_serves_the_same_answers(tmp_path, knowle
     assert again.understand(question, "region-midtjylland") == before
     version = path.stem.removeprefix("region-midtjylland-")
     assert ModelCache(tmp_path).load("region-midtjylland", version) is not None  # rebuilt
+
+
+def test_a_share_of_crisis_below_acting_offers_to_raise_one():
+    """Crisis is acted on from CRISIS_AT; from OFFER_CRISIS_AT whatever is answered
+    carries the offer, and below that nothing does."""
+    from bot.understanding.decide import CRISIS, OFFER_CRISIS_AT, Target, decide
+
+    targets = [Target("entry", "press.a"), Target("entry", "press.b"), CRISIS]
+    offered = decide(targets, np.array([0.80, 0.08, OFFER_CRISIS_AT + 0.02]))
+    assert offered.kind == "answer" and offered.maybe_crisis
+    quiet = decide(targets, np.array([0.85, 0.14, OFFER_CRISIS_AT - 0.09]))
+    assert quiet.kind == "answer" and not quiet.maybe_crisis
+    acted = decide(targets, np.array([0.45, 0.05, 0.50]))
+    assert acted.target == CRISIS and not acted.maybe_crisis

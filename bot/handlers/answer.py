@@ -8,19 +8,13 @@ from bot.replies import Action, Choice, Reply
 
 MAX_RELATED = 3
 # Answers an acute situation may have been read as: they offer to raise it as a crisis with
-# one press (the model reads some situations as these questions, "crisis!! press" as the
-# preparedness resources; a missed crisis costs most).
+# one press (the model reads some situations as these questions; a missed crisis costs most).
 RAISES_CRISIS = frozenset(
-    {
-        "crisis.on_duty_press_officer",
-        "press.journalist_called",
-        "crisis.press_preparedness_group",
-        "crisis.preparedness_resources",
-    }
+    {"crisis.on_duty_press_officer", "press.journalist_called", "crisis.press_preparedness_group"}
 )
 
 
-def answer(turn: Turn, entry: Entry, confidence: float) -> Reply:
+def answer(turn: Turn, entry: Entry, confidence: float, maybe_crisis: bool = False) -> Reply:
     lang = turn.entry_lang(entry)
     text = entry.answer[lang]
     if lang != turn.lang:
@@ -37,7 +31,7 @@ def answer(turn: Turn, entry: Entry, confidence: float) -> Reply:
         ),
         Choice(turn.msg("ask_adviser"), Action("adviser", {"entry": entry.id}, turn.lang)),
     ]
-    if entry.id in RAISES_CRISIS:
+    if maybe_crisis or entry.id in RAISES_CRISIS:
         choices.insert(0, raise_crisis(turn))
     for related_id in entry.related[:MAX_RELATED]:
         related = turn.entry(related_id)
@@ -66,10 +60,13 @@ def cited(turn: Turn, entry: Entry) -> str:
     return "; ".join(parts)
 
 
-def suggestions(turn: Turn, entry_ids: list[str], confidence: float) -> Reply:
-    """A did-you-mean; with a crisis button first when one candidate is an answer an acute
-    situation may have been read as (in a hurry, one press rather than two)."""
-    choices = [raise_crisis(turn)] if RAISES_CRISIS.intersection(entry_ids) else []
+def suggestions(
+    turn: Turn, entry_ids: list[str], confidence: float, maybe_crisis: bool = False
+) -> Reply:
+    """A did-you-mean; with a crisis button first when it may be one, or one candidate is
+    an answer an acute situation may have been read as (in a hurry, one press, not two)."""
+    offer = maybe_crisis or RAISES_CRISIS.intersection(entry_ids)
+    choices = [raise_crisis(turn)] if offer else []
     for entry_id in entry_ids:
         entry = turn.entry(entry_id)
         if entry is not None:

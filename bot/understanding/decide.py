@@ -8,7 +8,7 @@ from a lower probability than an answer, and whatever else leads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -16,8 +16,9 @@ import numpy as np
 ANSWER_AT = 0.40  # the best class is acted on from here...
 ANSWER_MARGIN = 0.05  # ...when it leads the runner-up by this much
 CRISIS_AT = 0.25  # an acute media situation is acted on from here
-# A fallback offers to raise a crisis from here: on tune, 8 of its 10 fallen-back crises
-# against 10 of 333 other fallbacks (from 0.25 and out of scope only: 5 against 4)
+# Below CRISIS_AT, a reply offers to raise a crisis from here (a button, the person
+# decides): on the stop-21 tune sets, 8 of 10 fallen-back crises against 10 of 333 other
+# fallbacks (offered from 0.25 and out of scope only: 5 against 4)
 OFFER_CRISIS_AT = 0.10
 SUGGEST_AT = 0.15  # below this nothing fits: fallback
 SUGGESTION_FLOOR = 0.08  # a candidate shown in a did-you-mean has at least this
@@ -45,7 +46,7 @@ class Decision:
     target: Target | None  # for a fallback: OUT_OF_SCOPE when the model recognised one
     confidence: float
     suggestions: list[str] = field(default_factory=list)
-    maybe_crisis: bool = False  # a fallback that may be a crisis too: offer to raise one
+    maybe_crisis: bool = False  # it may be a crisis too: offer to raise one
 
 
 def without(targets: list[Target], probabilities: np.ndarray, target: Target) -> np.ndarray:
@@ -58,15 +59,26 @@ def without(targets: list[Target], probabilities: np.ndarray, target: Target) ->
 
 
 def decide(targets: list[Target], probabilities: np.ndarray) -> Decision:
+    decision = _decide(targets, probabilities)
+    if decision.target == CRISIS:
+        return decision
+    return replace(decision, maybe_crisis=crisis_share(targets, probabilities) >= OFFER_CRISIS_AT)
+
+
+def crisis_share(targets: list[Target], probabilities: np.ndarray) -> float:
+    return float(probabilities[targets.index(CRISIS)]) if CRISIS in targets else 0.0
+
+
+def _decide(targets: list[Target], probabilities: np.ndarray) -> Decision:
     order = np.argsort(-probabilities)
     best = targets[order[0]]
     p1 = float(probabilities[order[0]])
     p2 = float(probabilities[order[1]]) if len(order) > 1 else 0.0
-    p_crisis = float(probabilities[targets.index(CRISIS)]) if CRISIS in targets else 0.0
+    p_crisis = crisis_share(targets, probabilities)
     if p_crisis >= CRISIS_AT and best != OUT_OF_SCOPE:
         return Decision("intent", CRISIS, p_crisis)
     if best == OUT_OF_SCOPE:  # not ours, unless it is happening now: the person can say so
-        return Decision("fallback", OUT_OF_SCOPE, p1, maybe_crisis=p_crisis >= OFFER_CRISIS_AT)
+        return Decision("fallback", OUT_OF_SCOPE, p1)
     if p1 >= ANSWER_AT and p1 - p2 >= ANSWER_MARGIN:
         return Decision("intent" if best.kind == "intent" else "answer", best, p1)
     close = [
@@ -75,5 +87,5 @@ def decide(targets: list[Target], probabilities: np.ndarray) -> Decision:
         if targets[i].kind == "entry" and probabilities[i] >= SUGGESTION_FLOOR
     ][:MAX_SUGGESTIONS]
     if p1 < SUGGEST_AT or not close:
-        return Decision("fallback", None, p1, maybe_crisis=p_crisis >= OFFER_CRISIS_AT)
+        return Decision("fallback", None, p1)
     return Decision("suggestions", None, p1, close)
