@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 ANSWER_AT = 0.40  # the best class is acted on from here...
-ANSWER_MARGIN = 0.05  # ...when it leads the runner-up by this much
+ANSWER_MARGIN = 0.15  # ...when it leads the runner-up by this much
 CRISIS_AT = 0.25  # an acute media situation is acted on from here
 # Below CRISIS_AT, a reply offers to raise a crisis from here (a button, the person
 # decides): on the stop-21 tune sets, 8 of 10 fallen-back crises against 10 of 333 other
