@@ -92,12 +92,19 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert any("org.yaml:3: country" in m for m in messages)
 
 
+def with_examples(tmp_path: Path, text: str) -> Path:
+    """The minimal tree with one file of labelled questions in examples/."""
+    knowledge_dir = make_tree(tmp_path)
+    (knowledge_dir / "examples").mkdir()
+    (knowledge_dir / "examples" / "blind.yaml").write_text(text, encoding="utf-8")
+    return knowledge_dir
+
+
 def test_labelled_questions_in_examples_train_the_orgs_that_have_the_answer(tmp_path):
     from bot.understanding.training import labelled_examples
 
-    knowledge_dir = make_tree(tmp_path)
-    (knowledge_dir / "examples").mkdir()
-    (knowledge_dir / "examples" / "blind.yaml").write_text(
+    knowledge_dir = with_examples(
+        tmp_path,
         "- q: journalisten ringer igjen, hva gjør jeg\n"
         "  expect: press.test_entry\n"
         "  lang: nb\n"
@@ -105,7 +112,6 @@ def test_labelled_questions_in_examples_train_the_orgs_that_have_the_answer(tmp_
         "  expect: null\n"
         "- q: pressevakt eller ikke\n"
         "  expect: [press.test_entry, press.other_entry]\n",
-        encoding="utf-8",
     )
     knowledge = load_knowledge(knowledge_dir, tmp_path / "intents")
     assert knowledge.examples == [
@@ -118,15 +124,13 @@ def test_labelled_questions_in_examples_train_the_orgs_that_have_the_answer(tmp_
 
 
 def test_a_labelled_question_for_an_unknown_answer_is_reported_with_its_line(tmp_path):
-    knowledge_dir = make_tree(tmp_path)
-    (knowledge_dir / "examples").mkdir()
-    (knowledge_dir / "examples" / "blind.yaml").write_text(
+    knowledge_dir = with_examples(
+        tmp_path,
         "- q: hvem snakker med pressen\n"
         "  expect: press.test_entry\n"
         "- q: en omdøpt artikkel\n"
         "  expect: press.renamed_entry\n"
         "- expect: press.test_entry\n",
-        encoding="utf-8",
     )
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(knowledge_dir, tmp_path / "intents")

@@ -37,6 +37,17 @@ def test_an_answer_about_the_press_officer_raises_a_crisis_with_one_press(world,
     assert len(world.desk.tickets(org)) == 1
 
 
+def raises_a_crisis_when_pressed(world, person, reply, org: str, lang: str, text: str) -> None:
+    """The reply's first button alerts the press officer: the question becomes a crisis
+    ticket of its org."""
+    label = world.engine.knowledge.message("raise_crisis", lang)
+    assert reply.choices[0].label == label
+    [raised] = person.press(label)
+    assert raised.intent == "crisis"
+    [ticket] = world.desk.tickets(org)
+    assert text in ticket.body
+
+
 def test_a_routine_answer_offers_no_crisis(world):
     [answered] = world.person("someone@rm.example.org", RM).say("hvad er en god lix")
     label = world.engine.knowledge.message("raise_crisis", "da")
@@ -50,12 +61,8 @@ def test_a_fallback_that_may_also_be_a_crisis_offers_to_raise_it(world):
     text = "bombhot mot sjukhuset"
     [fell_back] = person.say(text, message_id="threat-1")
     assert fell_back.kind == "fallback" and world.desk.tickets() == []
+    raises_a_crisis_when_pressed(world, person, fell_back, RJH, "sv", text)
     label = world.engine.knowledge.message("raise_crisis", "sv")
-    assert fell_back.choices[0].label == label
-    [raised] = person.press(label)
-    assert raised.intent == "crisis"
-    [ticket] = world.desk.tickets(RJH)
-    assert text in ticket.body
     [lunch] = person.say("hvornår er der frokost i kantinen")
     assert lunch.kind == "fallback" and all(c.label != label for c in lunch.choices)
 
@@ -66,12 +73,7 @@ def test_a_did_you_mean_listing_the_press_preparedness_offers_the_crisis_first(w
     [unsure] = person.say(text, message_id="unsure-1")
     assert unsure.kind == "suggestions"
     assert "crisis.press_preparedness_group" in unsure.suggestions
-    label = world.engine.knowledge.message("raise_crisis", "da")
-    assert unsure.choices[0].label == label
-    [raised] = person.press(label)
-    assert raised.intent == "crisis"
-    [ticket] = world.desk.tickets(RM)
-    assert text in ticket.body
+    raises_a_crisis_when_pressed(world, person, unsure, RM, "da", text)
 
 
 @pytest.mark.parametrize("text", ["akut", "shitstorm!"])
@@ -81,9 +83,4 @@ def test_one_word_is_never_acted_on_as_a_crisis_but_offers_to_raise_one(world, t
     person = world.person("someone@rm.example.org", RM)
     [reply] = person.say(text, message_id=f"one-{text}")
     assert reply.intent != "crisis" and world.desk.tickets() == []
-    label = world.engine.knowledge.message("raise_crisis", "da")
-    assert reply.choices[0].label == label
-    [raised] = person.press(label)
-    assert raised.intent == "crisis"
-    [ticket] = world.desk.tickets(RM)
-    assert text in ticket.body
+    raises_a_crisis_when_pressed(world, person, reply, RM, "da", text)
