@@ -128,3 +128,21 @@ def test_eval_of_an_empty_folder_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["eval", str(tmp_path)])
     assert result.exit_code == 2
     assert "no *.yaml evaluation files" in " ".join(result.output.split())
+
+
+def test_ask_on_an_untrained_model_stops_at_a_broken_example_with_file_and_line(
+    tmp_path, monkeypatch
+):
+    """`ask` parses examples/ only to train; a broken one then stops it as `kb check` would."""
+    import shutil
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "knowledge", knowledge)
+    (knowledge / "examples" / "zz_new.yaml").write_text(
+        "- q: hvem har pressevagten\n  expect: crisis.on_duty_officer\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("KOMBOT_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("KOMBOT_MODEL_CACHE_DIR", str(tmp_path / "models"))
+    result = runner.invoke(app, ["ask", "hvem har pressevagten", "--json"])
+    assert result.exit_code == 1
+    assert "knowledge/examples/zz_new.yaml:2: unknown id 'crisis.on_duty_officer'" in result.output

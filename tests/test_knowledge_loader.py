@@ -137,3 +137,22 @@ def test_a_labelled_question_for_an_unknown_answer_is_reported_with_its_line(tmp
     messages = [str(p) for p in caught.value.problems]
     assert "knowledge/examples/blind.yaml:4: unknown id 'press.renamed_entry'" in messages
     assert any(m.startswith("knowledge/examples/blind.yaml:5:") and "'q'" in m for m in messages)
+
+
+def test_examples_read_lazily_still_key_the_model_and_are_checked_when_read(tmp_path):
+    """`kombot ask` on a cached model skips parsing examples/, but their bytes are in the
+    knowledge version (a changed file is a new model), and a broken one fails the training
+    that reads it."""
+    knowledge_dir = with_examples(tmp_path, "- q: hvem snakker med pressen\n  expect: nope\n")
+    broken = load_knowledge(knowledge_dir, tmp_path / "intents", lazy_examples=True)
+    with pytest.raises(KnowledgeError) as caught:
+        broken.examples  # noqa: B018
+    assert [str(p) for p in caught.value.problems] == [
+        "knowledge/examples/blind.yaml:2: unknown id 'nope'"
+    ]
+    (knowledge_dir / "examples" / "blind.yaml").write_text(
+        "- q: hvem snakker med pressen\n  expect: press.test_entry\n", encoding="utf-8"
+    )
+    fixed = load_knowledge(knowledge_dir, tmp_path / "intents", lazy_examples=True)
+    assert fixed.version != broken.version
+    assert fixed.examples == [("hvem snakker med pressen", "entry:press.test_entry")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich import box
@@ -32,14 +32,25 @@ err = Console(stderr=True)
 IN_MEMORY = "sqlite://"
 
 
-def load_or_exit(settings: Settings, only_org: str | None = None) -> Knowledge:
+def load_or_exit(
+    settings: Settings, only_org: str | None = None, lazy_examples: bool = False
+) -> Knowledge:
     try:
-        return load_knowledge(settings.knowledge_dir, settings.intents_dir, only_org=only_org)
+        return load_knowledge(
+            settings.knowledge_dir,
+            settings.intents_dir,
+            only_org=only_org,
+            lazy_examples=lazy_examples,
+        )
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-        err.print(f"{len(exc.problems)} problem(s) found.", style="bold red")
-        raise typer.Exit(1) from None
+        exit_with(exc)
+
+
+def exit_with(problems: KnowledgeError) -> NoReturn:
+    for problem in problems.problems:
+        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    err.print(f"{len(problems.problems)} problem(s) found.", style="bold red")
+    raise typer.Exit(1) from None
 
 
 def engine_for(
@@ -47,14 +58,17 @@ def engine_for(
 ) -> Engine:
     """The engine on the configured database, or on `database_url` (`sqlite://` for a
     throw-away one: `ask` and `eval` only look, they file nothing anyone will read)."""
-    knowledge = load_or_exit(settings)
+    knowledge = load_or_exit(settings, lazy_examples=True)  # parsed only to train
     if org not in knowledge.orgs:
         known = ", ".join(sorted(knowledge.orgs))
         err.print(f"unknown org '{org}' (known: {known})", style="red", markup=False)
         raise typer.Exit(2)
     engine = build_engine(knowledge, settings, database_url=database_url, clock=clock)
-    with err.status(f"loading the understanding model of {org} (trained once per knowledge)"):
-        engine.warm(org)
+    try:
+        with err.status(f"loading the understanding model of {org} (trained once per knowledge)"):
+            engine.warm(org)
+    except KnowledgeError as exc:  # an example file, read to train
+        exit_with(exc)
     return engine
 
 

@@ -7,6 +7,7 @@ line before anything is raised, so `kombot kb check` shows them all at once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,9 +70,14 @@ class Knowledge:
     version: str
     glossaries: dict[Lang, Glossary] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    # (text, label) from examples/: questions written blind, the model's training beside
-    # the entries' own examples
-    examples: list[tuple[str, str]] = field(default_factory=list)
+    example_files: list[tuple[Path, str]] = field(default_factory=list)  # (path, shown as)
+
+    @functools.cached_property
+    def examples(self) -> list[tuple[str, str]]:
+        """(text, label) from examples/: questions written blind, the model's training
+        beside the entries' own examples. Parsed on first use (a tenth of a second): a
+        command answering from a cached model never needs them. Raises `KnowledgeError`."""
+        return read_examples(self)
 
     def org(self, org_id: str) -> OrgKnowledge:
         try:
@@ -84,14 +90,18 @@ class Knowledge:
         return self.messages[key][lang].format(**values)
 
 
-def load_knowledge(root: Path, intents_dir: Path, only_org: str | None = None) -> Knowledge:
-    """Load everything; raises `KnowledgeError` listing every problem found."""
+def load_knowledge(
+    root: Path, intents_dir: Path, only_org: str | None = None, lazy_examples: bool = False
+) -> Knowledge:
+    """Load everything; raises `KnowledgeError` listing every problem found. With
+    `lazy_examples`, the labelled questions of examples/ are only read into the version
+    now, and parsed (and checked) when a model is trained."""
     loading = _Loading(root)
     messages = loading.model_file(root / "messages.yaml", Messages, wrap="messages")
     synonyms = loading.model_file(root / "synonyms.yaml", Synonyms, wrap="languages")
     intents = loading.intents(intents_dir)
     orgs = loading.orgs(only_org)
-    examples = loading.examples(root / "examples", orgs, intents)
+    example_files = loading.example_files(root / "examples")
     try:
         glossaries = load_glossaries(root / "glossary")
     except KnowledgeError as exc:
@@ -101,7 +111,7 @@ def load_knowledge(root: Path, intents_dir: Path, only_org: str | None = None) -
         glossaries = {}
     if loading.problems:
         raise KnowledgeError(loading.problems)
-    return Knowledge(
+    knowledge = Knowledge(
         orgs=orgs,
         intents=intents,
         messages=messages.messages if messages else {},
@@ -109,8 +119,46 @@ def load_knowledge(root: Path, intents_dir: Path, only_org: str | None = None) -
         version=loading.version(),
         glossaries=glossaries,
         files=sorted(loading.read),
-        examples=examples,
+        example_files=example_files,
     )
+    if not lazy_examples:
+        knowledge.examples  # noqa: B018 (checked now)
+    return knowledge
+
+
+def read_examples(knowledge: Knowledge) -> list[tuple[str, str]]:
+    """The labelled questions of the example files; a label no org or intent knows is a
+    problem (a renamed entry would otherwise teach nothing, silently)."""
+    known = {f"intent:{i}" for i in knowledge.intents} | {
+        f"entry:{e}" for org in knowledge.orgs.values() for e in org.entries
+    }
+    found: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    for path, shown in knowledge.example_files:
+        doc, trouble = load_yaml(path, shown)
+        problems += trouble
+        if doc is None:
+            continue
+        if not isinstance(doc.data, list):
+            problems.append(doc.problem((), "an examples file is a list of items"))
+            continue
+        for index, raw in enumerate(doc.data):
+            try:
+                item = LabelledQuestion.model_validate(raw)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    problems.append(doc.problem((index, *err["loc"][:1]), _describe(err)))
+                continue
+            if item.label is None:
+                continue
+            if knowledge.orgs and item.label not in known:
+                unknown = item.label.removeprefix("entry:")
+                problems.append(doc.problem((index, "expect"), f"unknown id '{unknown}'"))
+                continue
+            found.append((item.q, item.label))
+    if problems:
+        raise KnowledgeError(problems)
+    return found
 
 
 class _Loading:
@@ -175,37 +223,17 @@ class _Loading:
             self.problems.append(Problem(self.shown(directory), 1, "no intents found"))
         return intents
 
-    def examples(
-        self, directory: Path, orgs: dict[str, OrgKnowledge], intents: dict[str, Intent]
-    ) -> list[tuple[str, str]]:
-        """The labelled questions of examples/*.yaml; a label no org or intent knows is a
-        problem (a renamed entry would otherwise teach nothing, silently)."""
-        known = {f"intent:{i}" for i in intents} | {
-            f"entry:{e}" for org in orgs.values() for e in org.entries
-        }
-        found: list[tuple[str, str]] = []
+    def example_files(self, directory: Path) -> list[tuple[Path, str]]:
+        """The files of examples/, read into the version (parsing waits: `read_examples`)."""
+        found = []
         for path in sorted(directory.glob("*.yaml")):
-            doc = self.doc(path)
-            if doc is None:
+            shown = self.shown(path)
+            try:
+                self.read[shown] = path.read_bytes()
+            except OSError as exc:
+                self.problems.append(Problem(shown, 1, f"cannot read file: {exc}"))
                 continue
-            if not isinstance(doc.data, list):
-                self.problems.append(doc.problem((), "an examples file is a list of items"))
-                continue
-            for index, raw in enumerate(doc.data):
-                try:
-                    item = LabelledQuestion.model_validate(raw)
-                except ValidationError as exc:
-                    for err in exc.errors():
-                        where = (index, *err["loc"][:1])
-                        self.problems.append(doc.problem(where, _describe(err)))
-                    continue
-                if item.label is None:
-                    continue
-                if orgs and item.label not in known:
-                    unknown = item.label.removeprefix("entry:")
-                    self.problems.append(doc.problem((index, "expect"), f"unknown id '{unknown}'"))
-                    continue
-                found.append((item.q, item.label))
+            found.append((path, shown))
         return found
 
     def layer(self, directory: Path, layer: str) -> dict[str, Located]:
