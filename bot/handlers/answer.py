@@ -89,12 +89,14 @@ def fallback(
     turn: Turn, confidence: float, out_of_scope: bool = False, maybe_crisis: bool = False
 ) -> Reply:
     """Nothing fits; for a question the model knows is not ours, say whose it is. One that
-    may also be a crisis ("brand på sjukhuset, tv-team på plats") offers to raise it."""
-    text = (
-        turn.knowledge.intents["out_of_scope"].reply[turn.lang]
-        if out_of_scope
-        else turn.msg("fallback")
-    )
+    may also be a crisis ("bombhot mot sjukhuset", "akut") asks whether it is urgent, and
+    offers to raise it."""
+    if maybe_crisis:
+        text = turn.msg("fallback_maybe_crisis")
+    elif out_of_scope:
+        text = turn.knowledge.intents["out_of_scope"].reply[turn.lang]
+    else:
+        text = turn.msg("fallback")
     return Reply(
         kind="fallback",
         text=text,
