@@ -29,7 +29,7 @@ from bot.knowledge.models import (
     require_examples,
 )
 from bot.knowledge.synonyms import Synonyms
-from bot.knowledge.yamlfile import KnowledgeError, Problem, YamlDoc, load_yaml
+from bot.knowledge.yamlfile import KnowledgeError, Problem, YamlDoc, load_yaml, parse_yaml
 from bot.languages import COUNTRY_LANG, LANGS, Lang
 from bot.reminders.plans import Plan
 from bot.writing.glossary import Glossary, load_glossaries
@@ -70,7 +70,8 @@ class Knowledge:
     version: str
     glossaries: dict[Lang, Glossary] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    example_files: list[tuple[Path, str]] = field(default_factory=list)  # (path, shown as)
+    # (shown as, bytes) of examples/: the bytes the version was taken of are the ones trained on
+    example_files: list[tuple[str, bytes]] = field(default_factory=list, repr=False)
 
     @functools.cached_property
     def examples(self) -> list[tuple[str, str]]:
@@ -134,8 +135,11 @@ def read_examples(knowledge: Knowledge) -> list[tuple[str, str]]:
     }
     found: list[tuple[str, str]] = []
     problems: list[Problem] = []
-    for path, shown in knowledge.example_files:
-        doc, trouble = load_yaml(path, shown)
+    for shown, content in knowledge.example_files:
+        try:
+            doc, trouble = parse_yaml(content.decode("utf-8"), shown)
+        except UnicodeDecodeError as exc:
+            doc, trouble = None, [Problem(shown, 1, f"cannot read file: {exc}")]
         problems += trouble
         if doc is None:
             continue
@@ -223,7 +227,7 @@ class _Loading:
             self.problems.append(Problem(self.shown(directory), 1, "no intents found"))
         return intents
 
-    def example_files(self, directory: Path) -> list[tuple[Path, str]]:
+    def example_files(self, directory: Path) -> list[tuple[str, bytes]]:
         """The files of examples/, read into the version (parsing waits: `read_examples`)."""
         found = []
         for path in sorted(directory.glob("*.yaml")):
@@ -233,7 +237,7 @@ class _Loading:
             except OSError as exc:
                 self.problems.append(Problem(shown, 1, f"cannot read file: {exc}"))
                 continue
-            found.append((path, shown))
+            found.append((shown, self.read[shown]))
         return found
 
     def layer(self, directory: Path, layer: str) -> dict[str, Located]:

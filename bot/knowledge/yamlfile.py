@@ -76,6 +76,11 @@ def load_yaml(path: Path, shown_as: str) -> tuple[YamlDoc | None, list[Problem]]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(shown_as, 1, f"cannot read file: {exc}")]
+    return parse_yaml(text, shown_as)
+
+
+def parse_yaml(text: str, shown_as: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse a file's text (`load_yaml`)."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -58,11 +58,18 @@ def without(targets: list[Target], probabilities: np.ndarray, target: Target) ->
     return kept / kept.sum()
 
 
-def decide(targets: list[Target], probabilities: np.ndarray) -> Decision:
+def decide(
+    targets: list[Target], probabilities: np.ndarray, act_on_crisis: bool = True
+) -> Decision:
+    """`act_on_crisis` False: the crisis class is ruled out of the decision, though its
+    share still offers to raise one (a one-word message)."""
+    offer = crisis_share(targets, probabilities) >= OFFER_CRISIS_AT
+    if not act_on_crisis:
+        probabilities = without(targets, probabilities, CRISIS)
     decision = _decide(targets, probabilities)
     if decision.target == CRISIS:
         return decision
-    return replace(decision, maybe_crisis=crisis_share(targets, probabilities) >= OFFER_CRISIS_AT)
+    return replace(decision, maybe_crisis=offer)
 
 
 def crisis_share(targets: list[Target], probabilities: np.ndarray) -> float:

@@ -7,7 +7,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
@@ -17,15 +16,7 @@ from bot.languages import LANGS, Lang
 from bot.tickets.routing import keyword_terms
 from bot.understanding.analyse import Analyser, stopwords
 from bot.understanding.cache import ModelCache
-from bot.understanding.decide import (
-    CRISIS,
-    OFFER_CRISIS_AT,
-    Decision,
-    Target,
-    crisis_share,
-    decide,
-    without,
-)
+from bot.understanding.decide import Decision, Target, decide
 from bot.understanding.features import normalised_words
 from bot.understanding.language import Detected, LanguageDetector
 from bot.understanding.model import IntentModel
@@ -128,13 +119,8 @@ class Understanding:
         if all(len(word) < 2 or word in stopwords() for word in said):
             return Decision("fallback", None, 0.0)  # only function words or letters ("x")
         targets, probabilities = self.probabilities(text, org_id)
-        if len(said) >= CRISIS_MIN_WORDS:
-            return decide(targets, probabilities)
-        decision = decide(targets, without(targets, probabilities, CRISIS))
-        # never acted on, but "akut" or "shitstorm" alone may be one: the person can say so
-        return replace(
-            decision, maybe_crisis=crisis_share(targets, probabilities) >= OFFER_CRISIS_AT
-        )
+        # one word is never acted on as a crisis, but "akut" alone may be one: it is offered
+        return decide(targets, probabilities, act_on_crisis=len(said) >= CRISIS_MIN_WORDS)
 
 
 def _language_samples(knowledge: Knowledge) -> Iterator[tuple[Lang, str]]:
