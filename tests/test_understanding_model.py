@@ -10,9 +10,10 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.understanding.cache import ModelCache
+from bot.understanding.feature_index import ABSENT, FeatureIndex
 from bot.understanding.features import features
 from bot.understanding.model import IntentModel
-from bot.understanding.training import MIN_DF, fit_model
+from bot.understanding.training import MIN_DF, fit_arrays
 from bot.understanding.understand import Understanding
 
 TEXTS = [
@@ -25,8 +26,13 @@ LABELS = [label for label in ("entry:press", "entry:lix", "intent:crisis", "oos"
 
 
 @pytest.fixture(scope="module")
-def small_model():
-    return fit_model(TEXTS, LABELS, temperature=1.0)
+def small_arrays():
+    return fit_arrays(TEXTS, LABELS, temperature=1.0)
+
+
+@pytest.fixture(scope="module")
+def small_model(small_arrays):
+    return IntentModel.from_arrays(small_arrays, features)
 
 
 def test_served_features_are_scikit_learns(small_model):
@@ -40,6 +46,19 @@ def test_served_features_are_scikit_learns(small_model):
         assert np.allclose(served, expected, atol=1e-6), text
 
 
+def test_the_feature_index_finds_each_feature_and_nothing_else():
+    known = ["w:lix", "b:min afdeling", " pr", "press", "w:hjælp", ""]
+    index = FeatureIndex(known)
+    assert index.rows(known).tolist() == list(range(len(known)))
+    assert index.rows(["w:lixx", "w:lix", "pres", "w:hjaelp"]).tolist() == [
+        ABSENT,
+        0,
+        ABSENT,
+        ABSENT,
+    ]
+    assert FeatureIndex([]).rows(["w:lix"]).tolist() == [ABSENT]
+
+
 def test_probabilities_rank_the_right_class(small_model):
     probabilities = small_model.probabilities("journalist i forhallen")
     assert small_model.classes[int(np.argmax(probabilities))] == "intent:crisis"
@@ -51,9 +70,9 @@ def _cached(cache: ModelCache, name: str, version: str):
     return None if found is None else IntentModel.from_arrays(found, features)
 
 
-def test_cache_round_trip_gives_the_same_probabilities(tmp_path, small_model):
+def test_cache_round_trip_gives_the_same_probabilities(tmp_path, small_arrays, small_model):
     cache = ModelCache(tmp_path)
-    cache.save("org-a", "v1", small_model.to_arrays())
+    cache.save("org-a", "v1", small_arrays)
     loaded = _cached(cache, "org-a", "v1")
     assert loaded is not None
     assert loaded.classes == small_model.classes
@@ -61,21 +80,21 @@ def test_cache_round_trip_gives_the_same_probabilities(tmp_path, small_model):
     assert np.allclose(loaded.probabilities(text), small_model.probabilities(text))
 
 
-def test_cache_for_other_knowledge_is_a_miss_and_older_files_are_removed(tmp_path, small_model):
+def test_cache_for_other_knowledge_is_a_miss_and_older_files_are_removed(tmp_path, small_arrays):
     cache = ModelCache(tmp_path)
-    cache.save("org-a", "v1", small_model.to_arrays())
+    cache.save("org-a", "v1", small_arrays)
     assert cache.load("org-a", "v2") is None
     assert cache.load("org-b", "v1") is None
-    cache.save("org-a", "v2", small_model.to_arrays())
+    cache.save("org-a", "v2", small_arrays)
     assert not cache.path("org-a", "v1").exists()
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign", "pickled", "other-org"])
 def test_damaged_or_foreign_cache_is_rejected_logged_and_removed(
-    tmp_path, small_model, caplog, damage
+    tmp_path, small_arrays, caplog, damage
 ):
     cache = ModelCache(tmp_path)
-    cache.save("org-a", "v1", small_model.to_arrays())
+    cache.save("org-a", "v1", small_arrays)
     path = cache.path("org-a", "v1")
     data = path.read_bytes()
     if damage == "truncated":
@@ -92,7 +111,7 @@ def test_damaged_or_foreign_cache_is_rejected_logged_and_removed(
         np.save(path.with_suffix(".npy"), np.array([{"evil": 1}], dtype=object))
         path.with_suffix(".npy").replace(path)
     else:
-        cache.save("org-b", "v1", small_model.to_arrays())
+        cache.save("org-b", "v1", small_arrays)
         cache.path("org-b", "v1").replace(path)
     with caplog.at_level(logging.WARNING, logger="kombot.understanding"):
         assert cache.load("org-a", "v1") is None

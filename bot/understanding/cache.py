@@ -21,7 +21,7 @@ import numpy as np
 
 log = logging.getLogger("kombot.understanding")
 
-FORMAT = "kombot-understanding/2"
+FORMAT = "kombot-understanding/3"
 Arrays = dict[str, np.ndarray]
 
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 
 from bot.languages import LANGS, Lang
+from bot.understanding.cache import Arrays
+from bot.understanding.feature_index import ABSENT, FeatureIndex
 from bot.understanding.foreign import in_another_language
 from bot.understanding.normalise import words
 
@@ -74,14 +76,15 @@ def _features(text: str) -> list[str]:
 class LanguageDetector:
     """Log-probabilities of each feature per language, in one matrix (rows: features)."""
 
-    def __init__(self, features: list[str], logp: np.ndarray, unseen: np.ndarray, foreign):
-        self._row = {f: i for i, f in enumerate(features)}
+    def __init__(self, features: Sequence[str], logp: np.ndarray, unseen: np.ndarray, foreign):
+        self._rows = FeatureIndex(features)
         self._logp = logp  # (features, languages)
         self._unseen = unseen  # (languages,): a feature never seen in that language
         self._foreign = frozenset(foreign)
 
-    @classmethod
-    def train(cls, samples: Iterable[tuple[Lang, str]]) -> LanguageDetector:
+    @staticmethod
+    def train(samples: Iterable[tuple[Lang, str]]) -> Arrays:
+        """The arrays of a detector (`from_arrays` serves them)."""
         counts: dict[Lang, Counter] = {lang: Counter() for lang in LANGS}
         for lang, text in samples:
             counts[lang].update(_features(text))
@@ -89,21 +92,16 @@ class LanguageDetector:
         smoothing = len(vocabulary) + 1
         totals = np.array([sum(counts[lang].values()) for lang in LANGS], dtype=np.float64)
         seen = np.array([[counts[lang][f] for lang in LANGS] for f in vocabulary])
-        logp = np.log((seen + 1) / (totals + smoothing))
         known = {f for f in vocabulary if f.startswith("w:")}
-        foreign = sorted({"w:" + w for w in _foreign_words()} - known)
-        return cls(vocabulary, logp, np.log(1 / (totals + smoothing)), foreign)
-
-    def to_arrays(self) -> dict[str, np.ndarray]:
         return {
-            "features": np.array(sorted(self._row, key=self._row.__getitem__)),
-            "logp": self._logp,
-            "unseen": self._unseen,
-            "foreign": np.array(sorted(self._foreign)),
+            "features": np.array(vocabulary),
+            "logp": np.log((seen + 1) / (totals + smoothing)),
+            "unseen": np.log(1 / (totals + smoothing)),
+            "foreign": np.array(sorted({"w:" + w for w in _foreign_words()} - known)),
         }
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> LanguageDetector:
+    def from_arrays(cls, arrays: Arrays) -> LanguageDetector:
         features = arrays["features"].tolist()
         return cls(features, arrays["logp"], arrays["unseen"], arrays["foreign"].tolist())
 
@@ -111,8 +109,8 @@ class LanguageDetector:
         """`lang` may use this word as well as any language: a word of several languages
         ("ja", "nej"), or one too rare in the knowledge to say whose it is, but not
         another language's own word ("help")."""
-        row = self._row.get(feature)
-        if row is None:
+        [row] = self._rows.rows([feature])
+        if row == ABSENT:
             return False
         counts = self._logp[row] - self._unseen  # log(count + 1) per language
         if counts.max() < LONE_WORD_EVIDENCE:
@@ -122,7 +120,7 @@ class LanguageDetector:
     def detect(self, text: str, prefer: Lang) -> Detected:
         feats = _features(text)
         word_feats = [f for f in feats if f.startswith("w:")]
-        known = sum(1 for f in word_feats if f in self._row)
+        known = int(np.count_nonzero(self._rows.rows(word_feats) != ABSENT))
         foreign = sum(1 for f in word_feats if f in self._foreign)
         share = known / len(word_feats) if word_feats else 0.0
         foreign_share = foreign / len(word_feats) if word_feats else 0.0
@@ -130,12 +128,10 @@ class LanguageDetector:
         if lone is not None and (lone[2:] in INTERNATIONAL or self._shares(prefer, lone)):
             return Detected(prefer, share, foreign_share)  # "ja" is Danish in a Danish region
         weight = np.zeros(len(LANGS))
-        rows = [self._row.get(f) for f in feats]
-        for rows_of_kind, factor in (
-            ([r for r, f in zip(rows, feats, strict=True) if f[0] == "w"], 3.0),
-            ([r for r, f in zip(rows, feats, strict=True) if f[0] != "w"], 1.0),
-        ):
-            found = [r for r in rows_of_kind if r is not None]
+        rows = self._rows.rows(feats)
+        is_word = np.array([f[0] == "w" for f in feats], dtype=bool)
+        for rows_of_kind, factor in ((rows[is_word], 3.0), (rows[~is_word], 1.0)):
+            found = rows_of_kind[rows_of_kind != ABSENT]
             missing = len(rows_of_kind) - len(found)
             weight += factor * (self._logp[found].sum(axis=0) + missing * self._unseen)
         scores = weight / max(len(feats), 1) ** DAMPING

@@ -4,18 +4,20 @@ Training (`training.py`) uses scikit-learn; serving needs only these arrays, so 
 that answers one question never imports scikit-learn (about a second of start-up). The
 arithmetic is scikit-learn's own: sublinear tf, its idf, l2 normalisation, then
 `coef · x + intercept` and a softmax, with one temperature fitted by cross-validation so
-the probabilities mean what they say.
+the probabilities mean what they say. A model is only ever made from its arrays, the
+cache's or training's alike, so the first process serves what every later one loads.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.understanding.cache import Arrays
+from bot.understanding.feature_index import ABSENT, FeatureIndex
 from bot.understanding.features import features
 
 Featurise = Callable[[str], list[str]]
@@ -24,7 +26,7 @@ Featurise = Callable[[str], list[str]]
 @dataclass
 class IntentModel:
     classes: list[str]  # "entry:ID" or "intent:ID"
-    vocabulary: dict[str, int]
+    columns: FeatureIndex
     idf: np.ndarray  # (features,)
     coef: np.ndarray  # (features, classes): one row read per feature present
     intercept: np.ndarray  # (classes,)
@@ -33,12 +35,14 @@ class IntentModel:
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The columns present in `text` and their normalised tf-idf weights."""
-        counts = Counter(f for f in self.featurise(text) if f in self.vocabulary)
-        if not counts:
+        counts = Counter(self.featurise(text))
+        rows = self.columns.rows(counts)
+        present = rows != ABSENT
+        if not present.any():
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        columns = np.fromiter((self.vocabulary[f] for f in counts), dtype=np.int64)
-        tf = np.fromiter((1.0 + math.log(n) for n in counts.values()), dtype=np.float32)
-        weights = tf * self.idf[columns]
+        columns = rows[present].astype(np.int64)
+        n = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))[present]
+        weights = (1.0 + np.log(n)) * self.idf[columns]
         return columns, weights / np.linalg.norm(weights)
 
     def probabilities(self, text: str) -> np.ndarray:
@@ -48,21 +52,11 @@ class IntentModel:
         exp = np.exp(logits)
         return exp / exp.sum()
 
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        return {
-            "classes": np.array(self.classes),
-            "vocabulary": np.array(sorted(self.vocabulary, key=self.vocabulary.__getitem__)),
-            "idf": self.idf,
-            "coef": self.coef,
-            "intercept": self.intercept,
-            "temperature": np.array(self.temperature),
-        }
-
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], featurise: Featurise) -> IntentModel:
+    def from_arrays(cls, arrays: Arrays, featurise: Featurise) -> IntentModel:
         return cls(
             classes=arrays["classes"].tolist(),
-            vocabulary={word: i for i, word in enumerate(arrays["vocabulary"].tolist())},
+            columns=FeatureIndex(arrays["vocabulary"].tolist()),
             idf=arrays["idf"],
             coef=arrays["coef"],
             intercept=arrays["intercept"],

@@ -15,7 +15,7 @@ from bot.knowledge.loader import Knowledge
 from bot.languages import LANGS, Lang
 from bot.tickets.routing import keyword_terms
 from bot.understanding.analyse import Analyser, stopwords
-from bot.understanding.cache import ModelCache
+from bot.understanding.cache import Arrays, ModelCache
 from bot.understanding.decide import Decision, Target, decide
 from bot.understanding.features import normalised_words
 from bot.understanding.language import Detected, LanguageDetector
@@ -74,17 +74,18 @@ class Understanding:
             lambda arrays: IntentModel.from_arrays(arrays, featurise),
         )
 
-    def _load_or_build(self, name: str, build: Callable[[], Built], read: Callable) -> Built:
+    def _load_or_build(
+        self, name: str, build: Callable[[], Arrays], read: Callable[[Arrays], Built]
+    ) -> Built:
         """From the disk cache when it holds a sound file for this knowledge, else built
         (and cached)."""
-        found = self.cache.load(name, self._version) if self.cache else None
-        if found is not None:
-            return read(found)
-        log.info("building %s for knowledge %s", name, self._version)
-        built = build()
-        if self.cache is not None:
-            self.cache.save(name, self._version, built.to_arrays())
-        return built
+        arrays = self.cache.load(name, self._version) if self.cache else None
+        if arrays is None:
+            log.info("building %s for knowledge %s", name, self._version)
+            arrays = build()
+            if self.cache is not None:
+                self.cache.save(name, self._version, arrays)
+        return read(arrays)
 
     def function_keywords(self, org_id: str, lang: Lang) -> dict[str, frozenset[str]]:
         """The directory's expert-function keywords, analysed once per org and language."""
