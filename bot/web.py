@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import logging
 import time
 
@@ -20,14 +19,11 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from bot.app import build_engine
+from bot.channels.slack_intake import SlackIntake
 from bot.config import Settings
 from bot.dashboard.web import Dashboard
-from bot.engine import Engine
-from bot.knowledge.loader import load_knowledge
 from bot.metrics import Metrics
-from bot.runtime.process import ConfigurationError, Runtime
-from bot.runtime.reload import served, warm_served
+from bot.runtime.process import Runtime, served_engine
 from bot.runtime.threads import Threads
 from bot.storage.models import OutboxMessage, Ticket
 
@@ -36,7 +32,20 @@ HEALTH_TIMEOUT = 0.5  # seconds: a database that answers slower than this is "de
 
 
 class Server(Runtime):
-    """The HTTP front: Slack, Teams, /healthz and /metrics over one `Runtime`."""
+    """The HTTP front: Slack, Teams, /healthz and /metrics over one `Runtime`. Only here are
+    requests taken in: a worker needs neither slack-bolt nor PyJWT."""
+
+    def __init__(self, *args, **kwargs):  # as Runtime's
+        super().__init__(*args, **kwargs)
+        settings = self.settings
+        self.slack_intake = (
+            SlackIntake(settings, self.accept) if settings.slack_signing_secret else None
+        )
+        self.teams_intake = None
+        if self.teams_served:  # PyJWT: only where Teams is served
+            from bot.channels.teams_intake import TeamsIntake
+
+            self.teams_intake = TeamsIntake(settings, self.current_engine, self.accept)
 
     @functools.cached_property
     def metrics(self) -> Metrics:
@@ -51,8 +60,8 @@ class Server(Runtime):
         dashboard = Dashboard(self.settings, self.current_engine, self.dashboard_threads.run)
         app = web.Application(middlewares=[self._measure, dashboard.headers])
         dashboard.add_routes(app)
-        if self.slack is not None:
-            app.router.add_post("/slack/events", self.slack.handle)
+        if self.slack_intake is not None:
+            app.router.add_post("/slack/events", self.slack_intake.handle)
         if self.teams_intake is not None:
             app.router.add_post("/api/messages", self.teams_intake.handle)
         app.router.add_get("/healthz", self.healthz)
@@ -143,20 +152,3 @@ def create_server(settings: Settings, answer_here: bool = True) -> Server:
         settings.scheduler_interval_seconds,
         answer_here,
     )
-
-
-def served_engine(settings: Settings, answering: bool = True) -> Engine:
-    """The engine on the configured database, every served org's model ready when this
-    process answers (a server whose workers answer needs no model: ~20 MB per org)."""
-    knowledge = load_knowledge(settings.knowledge_dir, settings.intents_dir)
-    unknown = sorted(served(settings) - set(knowledge.orgs))
-    if unknown:
-        raise ConfigurationError(
-            f"no knowledge for {', '.join(unknown)} (KOMBOT_ORG, KOMBOT_SLACK_WORKSPACES or "
-            f"KOMBOT_TEAMS_TENANTS); the knowledge has {', '.join(sorted(knowledge.orgs))}"
-        )
-    engine = build_engine(knowledge, settings, migrate_apart=True)
-    if answering:
-        warm_served(engine, settings)
-    gc.freeze()  # what start-up built lives as long as the process: no collector pauses over it
-    return engine

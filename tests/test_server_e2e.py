@@ -11,7 +11,8 @@ import pytest
 from server_stack import Stack, run, slack_people
 
 from bot.config import Settings
-from bot.web import ConfigurationError, Server
+from bot.runtime.process import ConfigurationError
+from bot.web import Server
 
 
 def test_health_and_metrics(knowledge, db_url):
@@ -55,7 +56,8 @@ def _platform_stacks_loaded(env: dict, intake: bool) -> list[str]:
     code = (
         "import json, sys\n"
         "from bot.config import Settings\n"
-        "from bot.web import Server, served_engine\n"
+        "from bot.runtime.process import served_engine\n"
+        "from bot.web import Server\n"
         "settings = Settings()\n"
         "server = Server(settings, served_engine(settings, answering=False), 60, False)\n"
         f"assert (server.teams_intake is not None) == {intake} and server.teams is None\n"
@@ -89,6 +91,35 @@ def test_a_process_that_only_acknowledges_teams_does_not_load_the_teams_sdk(tmp_
         "KOMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'kombot.db'}",
     }
     assert _platform_stacks_loaded(teams, intake=True) == ["jwt"]
+
+
+def test_a_worker_loads_neither_slack_bolt_nor_the_web_front(tmp_path):
+    """A worker answers and sends: slack_sdk, not bolt, and no dashboard or /metrics page.
+    Each of those is megabytes in every worker process."""
+    code = (
+        "import json, sys\n"
+        "from bot.config import Settings\n"
+        "from bot.runtime.process import Runtime, served_engine\n"
+        "settings = Settings()\n"
+        "runtime = Runtime(settings, served_engine(settings), 60)\n"
+        "assert runtime.slack is not None and runtime.answering is not None\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "watched = {'slack_bolt', 'slack_sdk', 'jinja2', 'prometheus_client'}\n"
+        "print(json.dumps(sorted(loaded & watched)))\n"
+        "print('bot.web' in sys.modules, 'bot.dashboard.web' in sys.modules)"
+    )
+    env = {
+        **os.environ,
+        "KOMBOT_SLACK_BOT_TOKEN": "xoxb-test",
+        "KOMBOT_SLACK_SIGNING_SECRET": "secret",
+        "KOMBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'kombot.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    libraries, web_front = done.stdout.splitlines()
+    assert json.loads(libraries) == ["slack_sdk"]
+    assert web_front == "False False"
 
 
 def test_a_triage_channel_nobody_can_reach_is_skipped_not_retried(knowledge, db_url):

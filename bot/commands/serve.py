@@ -47,8 +47,8 @@ def _settings() -> Settings:
 
 
 def _built(build: Callable):
+    from bot.runtime.process import ConfigurationError
     from bot.storage.db import MigrationFailed
-    from bot.web import ConfigurationError
 
     try:
         return build()
@@ -110,12 +110,12 @@ def serve(
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         socket_mode = None
-        if settings.slack_app_token and server.slack is not None:
+        if settings.slack_app_token and server.slack_intake is not None:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            socket_mode = AsyncSocketModeHandler(server.slack.app, settings.slack_app_token)
+            socket_mode = AsyncSocketModeHandler(server.slack_intake.app, settings.slack_app_token)
             await socket_mode.connect_async()  # one instance only: Slack picks one socket
-        served = (("Slack", server.slack), ("Teams", server.teams_intake))
+        served = (("Slack", server.slack_intake), ("Teams", server.teams_intake))
         channels = [name for name, on in served if on]
         answered_by = f", {workers} worker processes" if workers else ""
         print(
@@ -134,8 +134,7 @@ def serve(
 def worker() -> None:
     """Answer the inbox and deliver the outbox (beside `kombot serve --workers 0` on other
     hosts, or started by `kombot serve --workers N`)."""
-    from bot.runtime.process import Runtime
-    from bot.web import served_engine
+    from bot.runtime.process import Runtime, served_engine
 
     settings = _settings()
     runtime = _built(

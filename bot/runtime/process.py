@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gc
 import logging
 
+from bot.app import build_engine
 from bot.channels.slack import SlackChannel
 from bot.channels.teams_connection import teams_app_id
 from bot.config import Settings
 from bot.engine import Engine
+from bot.knowledge.loader import load_knowledge
 from bot.runtime.answering import Answering
 from bot.runtime.delivery import Delivery
 from bot.runtime.loops import INBOX_POLL, NOTIFIED_POLL, Loops
-from bot.runtime.reload import Reloader
+from bot.runtime.reload import Reloader, served, warm_served
 from bot.runtime.scheduler import SchedulerRuntime
 from bot.runtime.threads import Threads
 from bot.runtime.wakeup import Listener
@@ -65,6 +68,23 @@ def check_configuration(settings: Settings) -> bool:
     return True
 
 
+def served_engine(settings: Settings, answering: bool = True) -> Engine:
+    """The engine on the configured database, every served org's model ready when this
+    process answers (a server whose workers answer needs no model: ~20 MB per org)."""
+    knowledge = load_knowledge(settings.knowledge_dir, settings.intents_dir)
+    unknown = sorted(served(settings) - set(knowledge.orgs))
+    if unknown:
+        raise ConfigurationError(
+            f"no knowledge for {', '.join(unknown)} (KOMBOT_ORG, KOMBOT_SLACK_WORKSPACES or "
+            f"KOMBOT_TEAMS_TENANTS); the knowledge has {', '.join(sorted(knowledge.orgs))}"
+        )
+    engine = build_engine(knowledge, settings, migrate_apart=True)
+    if answering:
+        warm_served(engine, settings)
+    gc.freeze()  # what start-up built lives as long as the process: no collector pauses over it
+    return engine
+
+
 class Runtime:
     def __init__(
         self,
@@ -85,19 +105,15 @@ class Runtime:
             lease=dt.timedelta(seconds=settings.inbox_lease_seconds),
             retry_base=retry,
         )
+        self.teams_served = teams_served
         current = self.current_engine
-        self.slack = (
-            SlackChannel(settings, current, self.accept) if settings.slack_signing_secret else None
-        )
-        self.teams_intake = None
-        if teams_served:  # PyJWT: only where Teams is served
-            from bot.channels.teams_intake import TeamsIntake
-
-            self.teams_intake = TeamsIntake(settings, current, self.accept)
+        self.slack: SlackChannel | None = None
         self.teams = None
         self.delivery: Delivery | None = None
         self.answering: Answering | None = None
         if answer_here:  # a server whose workers answer only takes requests in
+            if settings.slack_signing_secret:
+                self.slack = SlackChannel(settings, current)
             if teams_served:  # the Agents SDK (about 25 MB) is imported only here
                 from bot.channels.teams import TeamsChannel
 
