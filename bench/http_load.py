@@ -51,6 +51,7 @@ QUESTIONS = [
     "får min chef fråga vem som läckte",
     "hva er et godt liks-tall",
     "hvornår er der frokost i kantinen",
+    "mag ik met de pers praten over mijn afdeling",  # Dutch: py3langid's second opinion
 ]
 
 BARE_APP = """

@@ -145,7 +145,7 @@ class Engine:
             return [Reply("fallback", text, turn.lang)]
         if detected is None:
             return [Reply("fallback", turn.msg("empty_message"), turn.lang)]
-        if detected.is_foreign(turn.text):
+        if detected.is_foreign(turn.text, self.understanding.second_opinion.in_another_language):
             # whoever writes in another language reads English sooner than Danish
             return [Reply("fallback", self.knowledge.message("unsupported_language", "en"), "en")]
         decision = self.understanding.understand(turn.text, turn.org.id)

@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from bot.understanding.cache import ModelCache
 from bot.understanding.feature_index import ABSENT, FeatureIndex
 from bot.understanding.features import features
+from bot.understanding.foreign import SecondOpinion
 from bot.understanding.model import IntentModel
 from bot.understanding.training import MIN_DF, fit_arrays
 from bot.understanding.understand import Understanding
@@ -143,3 +144,44 @@ def test_a_share_of_crisis_below_acting_offers_to_raise_one():
     assert quiet.kind == "answer" and not quiet.maybe_crisis
     acted = decide(targets, np.array([0.45, 0.05, 0.50]))
     assert acted.target == CRISIS and not acted.maybe_crisis
+
+
+def test_mapped_arrays_are_built_once_shared_and_rebuilt_when_damaged(tmp_path, caplog):
+    cache = ModelCache(tmp_path)
+    built = []
+
+    def build():
+        built.append(1)
+        return {"table": np.arange(12, dtype=np.uint32).reshape(3, 4), "names": np.array(["a"])}
+
+    first = cache.mapped("table", "v1", build)
+    again = cache.mapped("table", "v1", build)
+    assert len(built) == 1
+    assert isinstance(again["table"], np.memmap) and again["table"][2, 3] == 11
+    assert first["names"].tolist() == ["a"]
+    (tmp_path / "table-v1" / "table.npy").write_bytes(b"\x93NUMPY broken")
+    with caplog.at_level(logging.WARNING, logger="kombot.understanding"):
+        assert cache.mapped("table", "v1", build)["table"][2, 3] == 11
+    assert "rejected" in caplog.text and len(built) == 2
+    cache.mapped("table", "v2", build)
+    assert not (tmp_path / "table-v1").exists()  # the older version is removed
+
+
+def test_the_mapped_second_opinion_agrees_with_py3langid(tmp_path):
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    opinion = SecondOpinion(ModelCache(tmp_path))
+    texts = [
+        "Hoe kan ik met de pers praten over mijn afdeling?",
+        "Darf ich mit der Presse über meine Abteilung sprechen?",
+        "må jeg tale med pressen om min afdeling",
+        "Czy mogę rozmawiać z prasą?",
+        "x",
+        "",
+    ]
+    for text in texts:
+        assert opinion.identifier.classify(text) == reference.classify(text), text
+    assert opinion.in_another_language(texts[0])
+    assert not opinion.in_another_language(texts[2])
+    assert isinstance(opinion.identifier.nb_ptc, np.memmap)

@@ -70,7 +70,7 @@ def check_configuration(settings: Settings) -> bool:
 
 def served_engine(settings: Settings, answering: bool = True) -> Engine:
     """The engine on the configured database, every served org's model ready when this
-    process answers (a server whose workers answer needs no model: ~20 MB per org)."""
+    process answers (a server whose workers answer needs no model: about 7 MB per org)."""
     knowledge = load_knowledge(settings.knowledge_dir, settings.intents_dir)
     unknown = sorted(served(settings) - set(knowledge.orgs))
     if unknown:

@@ -13,8 +13,10 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +67,44 @@ class ModelCache:
         for older in self.directory.glob(f"{name}-*.npz"):
             if older != self.path(name, version):
                 older.unlink(missing_ok=True)
+
+    def mapped(self, name: str, version: str, build: Callable[[], Arrays]) -> Arrays:
+        """Arrays too large to hold in every process, as .npy files in a folder mapped
+        read-only: the processes share their pages, and only pages read are resident.
+        Built once (in a temporary folder, then renamed). Not checksummed: reading every
+        page to check it would make them all resident; a file that does not load is
+        removed and built again."""
+        folder = self.directory / f"{name}-{version}"
+        try:
+            return _mapped(folder) if folder.is_dir() else self._unpack(name, folder, build)
+        except (OSError, ValueError) as exc:
+            log.warning("mapped arrays %s rejected (%s); building them again", folder.name, exc)
+            shutil.rmtree(folder, ignore_errors=True)
+            return self._unpack(name, folder, build)
+
+    def _unpack(self, name: str, folder: Path, build: Callable[[], Arrays]) -> Arrays:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(dir=self.directory, suffix=".tmp"))
+        try:
+            for key, array in build().items():
+                np.save(temporary / f"{key}.npy", array, allow_pickle=False)
+            os.replace(temporary, folder)
+        except OSError:
+            if not folder.is_dir():  # else another process unpacked it first
+                raise
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+        for older in self.directory.glob(f"{name}-*"):
+            if older.is_dir() and older != folder:
+                shutil.rmtree(older, ignore_errors=True)
+        return _mapped(folder)
+
+
+def _mapped(folder: Path) -> Arrays:
+    arrays = {p.stem: np.load(p, mmap_mode="r", allow_pickle=False) for p in folder.glob("*.npy")}
+    if not arrays:
+        raise ValueError("no arrays")
+    return arrays
 
 
 def _digest(arrays: Arrays) -> str:

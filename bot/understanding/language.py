@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -21,7 +21,6 @@ import numpy as np
 from bot.languages import LANGS, Lang
 from bot.understanding.cache import Arrays
 from bot.understanding.feature_index import ABSENT, FeatureIndex
-from bot.understanding.foreign import in_another_language
 from bot.understanding.normalise import words
 
 ORG_PRIOR = math.log(8.0)  # how much evidence it takes to leave the org's language
@@ -43,13 +42,14 @@ class Detected:
     known_share: float  # share of words seen in any language's training text
     foreign_share: float  # share of words that are frequent in languages we do not speak
 
-    def is_foreign(self, text: str) -> bool:
-        """Too little of it is ours to answer: tell the user which languages we speak."""
+    def is_foreign(self, text: str, second_opinion: Callable[[str], bool]) -> bool:
+        """Too little of it is ours to answer: tell the user which languages we speak.
+        `second_opinion` (py3langid's) is asked when many of its words are unknown."""
         if len(text.split()) < MIN_WORDS_FOR_FOREIGN:
             return False
         if self.known_share < MIN_KNOWN_SHARE or self.foreign_share >= MIN_FOREIGN_SHARE:
             return True
-        return self.known_share < ASK_LANGID_BELOW and in_another_language(text)
+        return self.known_share < ASK_LANGID_BELOW and second_opinion(text)
 
 
 def _foreign_words() -> set[str]:

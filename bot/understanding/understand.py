@@ -18,6 +18,7 @@ from bot.understanding.analyse import Analyser, stopwords
 from bot.understanding.cache import Arrays, ModelCache
 from bot.understanding.decide import Decision, Target, decide
 from bot.understanding.features import normalised_words
+from bot.understanding.foreign import SecondOpinion
 from bot.understanding.language import Detected, LanguageDetector
 from bot.understanding.model import IntentModel
 from bot.understanding.normalise import fold
@@ -39,6 +40,7 @@ class Understanding:
         self.knowledge = knowledge
         self.cache = cache
         self.analyser = Analyser(knowledge.synonyms)
+        self.second_opinion = SecondOpinion(cache)
         self._version = f"{knowledge.version}-{hashlib.sha256(RECIPE.encode()).hexdigest()[:8]}"
         self.detector = self._load_or_build(
             "language",
