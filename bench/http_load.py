@@ -259,15 +259,16 @@ async def load(stand_ins: StandIns, url: str, make, first: int, rate: int, secon
     }
 
 
-def rss_mb(pid: int) -> float:
+def memory_mb(pid: int, field: str = "VmRSS") -> float:
+    """`VmRSS`, or `RssAnon`: the private part (mapped model files are shared, not in it)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
 
 
 def process_tree(pid: int) -> dict:
-    """RSS of the acking process and of each worker it started."""
+    """RSS (and its private part) of the acking process and of each worker it started."""
     workers = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -275,8 +276,13 @@ def process_tree(pid: int) -> dict:
         except OSError:
             continue
         if int(fields[1]) == pid:
-            workers.append(rss_mb(int(stat.parent.name)))
-    return {"acking_rss_mb": rss_mb(pid), "worker_rss_mb": sorted(workers)}
+            workers.append(int(stat.parent.name))
+    return {
+        "acking_rss_mb": memory_mb(pid),
+        "acking_anon_mb": memory_mb(pid, "RssAnon"),
+        "worker_rss_mb": sorted(memory_mb(w) for w in workers),
+        "worker_anon_mb": sorted(memory_mb(w, "RssAnon") for w in workers),
+    }
 
 
 def database(kind: str, folder: str) -> tuple[str, callable]:
