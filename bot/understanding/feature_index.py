@@ -23,10 +23,7 @@ class FeatureIndex:
         self._hashes = hashes[order]
         self._rows = order.astype(np.int32)
         if np.any(self._hashes[1:] == self._hashes[:-1]):
-            raise ValueError("two features share a hash; load the model again")
-
-    def __len__(self) -> int:
-        return len(self._hashes)
+            raise ValueError("two features share a hash; restart: Python salts it per process")
 
     def rows(self, features: Iterable[str]) -> np.ndarray:
         """Each feature's row, or ABSENT."""
