@@ -185,6 +185,7 @@ def test_the_mapped_second_opinion_agrees_with_py3langid(tmp_path):
         assert opinion.identifier.classify(text) == reference.classify(text), text
     assert opinion.in_another_language(texts[0])
     assert not opinion.in_another_language(texts[2])
+    assert SecondOpinion(None).in_another_language(texts[0])  # no cache: held in memory
     # the two large tables are read, never mapped: none of their pages counts in the process
     maps = Path("/proc/self/maps")
     if maps.exists():

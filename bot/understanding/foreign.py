@@ -46,11 +46,16 @@ class SecondOpinion:
             arrays = _unpacked()
         else:
             arrays = self.cache.mapped("py3langid", version("py3langid"), _unpacked)
+        ptc, nextmove = arrays["ptc"], arrays["nextmove"]
+        if isinstance(ptc, np.memmap):  # from the cache: read from its files, never resident
+            ptc, nextmove = FileCells(ptc), FileCells(nextmove)
+        else:  # no cache (benchmarks): in memory, a cell at a time as Python ints
+            nextmove = memoryview(nextmove)
         return LanguageIdentifier(
-            FileCells(arrays["ptc"]),
+            ptc,
             arrays["pc"],
             arrays["classes"].tolist(),
-            FileCells(arrays["nextmove"]),
+            nextmove,
             memoryview(arrays["output"]),  # small (0.4 MB): mapped, a cell at a time
             norm_probs=True,
             tk_row=memoryview(arrays["row"]),  # only iterated once, into row offsets
