@@ -29,7 +29,6 @@ from bot.knowledge.loader import Knowledge
 from bot.privacy import personal_numbers
 from bot.reminders.nudges import Reminders
 from bot.replies import Incoming, Reply
-from bot.storage.inbound import first_delivery
 from bot.tickets.desk import Desk
 from bot.understanding.cache import ModelCache
 from bot.understanding.decide import ANSWER_AT, OUT_OF_SCOPE
@@ -79,13 +78,9 @@ class Engine:
         self.understanding.model(org_id)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
-        """The replies to one message or button press; none for a re-delivered one."""
+        """The replies to one message or button press. A message delivered again is
+        recognised before this, by its key in the inbox (`bot.storage.inbox`)."""
         org = self.knowledge.org(incoming.org)
-        if incoming.message_id is not None:
-            key = f"{incoming.channel}:{incoming.message_id}"
-            if not first_delivery(self.desk.sessions, key, self.desk.clock.now()):
-                log.info("duplicate delivery ignored channel=%s", incoming.channel)
-                return []
         message_id = incoming.message_id or uuid.uuid4().hex
         text, findings = personal_numbers.redact(clean(incoming.text), org.org.country)
         prefer = incoming.locale or org.org.language

@@ -70,30 +70,6 @@ def test_pressing_send_twice_files_one_ticket(world):
     assert [t.human_id for t in world.desk.tickets()] == ["RM-2026-0001"]
 
 
-def test_redelivered_message_gets_one_reply_and_one_ticket(world):
-    officer = directory(world).on_duty.officer(world.clock.now().date())
-    employee = world.person(EMPLOYEE)
-    first = employee.say(
-        "TV2 står i forhallen og spørger til dødsfaldet på afdeling B", message_id="Ev001"
-    )
-    assert first
-    assert (
-        employee.say(
-            "TV2 står i forhallen og spørger til dødsfaldet på afdeling B", message_id="Ev001"
-        )
-        == []
-    )
-    assert (
-        employee.say(
-            "TV2 står i forhallen og spørger til dødsfaldet på afdeling B", message_id="Ev001"
-        )
-        == []
-    )
-    tickets = world.desk.tickets()
-    assert len(tickets) == 1
-    assert (tickets[0].priority, tickets[0].assignee) == ("urgent", officer)
-
-
 def test_whole_flow_adviser_claims_and_resolves_requester_hears_back(world):
     file_leaflet(world)
     adviser_email, payload = world.deliver()[0]

@@ -14,7 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from bot.clock import Clock
 from bot.replies import Reply
 from bot.storage.db import Sessions
-from bot.storage.models import AnswerRecord, Draft, FeedbackRecord, InboundMessage, Turn
+from bot.storage.models import AnswerRecord, Draft, FeedbackRecord, InboxMessage, Turn
 
 TEXT_CHARS = 2000
 REDELIVERY_WINDOW = dt.timedelta(days=2)  # Slack retries within minutes, Teams seconds
@@ -147,7 +147,8 @@ class Records:
 
     def apply_retention(self, days: int) -> dict[str, int]:
         """Forget question texts, transcripts and unsent drafts older than `days` (the
-        counts stay), and message ids older than the window in which channels retry."""
+        counts stay), and the keys of messages answered before the window in which channels
+        retry (a dead letter is kept until an operator retries or removes it)."""
         now = self.clock.now()
         cutoff = now - dt.timedelta(days=days)
         with self.sessions.begin() as session:
@@ -159,7 +160,10 @@ class Records:
             turns = session.execute(delete(Turn).where(Turn.at < cutoff)).rowcount
             drafts = session.execute(delete(Draft).where(Draft.created_at < cutoff)).rowcount
             inbound = session.execute(
-                delete(InboundMessage).where(InboundMessage.received_at < now - REDELIVERY_WINDOW)
+                delete(InboxMessage).where(
+                    InboxMessage.status == "done",
+                    InboxMessage.done_at < now - REDELIVERY_WINDOW,
+                )
             ).rowcount
         return {
             "question_texts": texts,

@@ -4,8 +4,10 @@ For each claimed row the channel translates the stored request (`prepare`); then
 unit of work, the engine handles it, its replies become an outbox row and the inbox row is
 marked done. A crash anywhere before that commit leaves no trace but the inbox rows, whose
 lease runs out and which are answered again; a crash after it leaves the replies in the
-outbox. Either way nothing acknowledged is lost, and nothing is done twice. If one row of
-a batch fails, the batch is answered again row by row, so only that row is retried.
+outbox. Either way nothing acknowledged is lost, and nothing is done twice: a worker
+whose lease ran out while it answered finds the row taken when it marks it done, and its
+whole unit is rolled back (`LeaseLost`). If one row of a batch fails, the batch is
+answered again row by row, so only that row is retried.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bot.engine import Engine
 from bot.replies import Incoming
 from bot.runtime.threads import Threads
 from bot.storage.db import without_waiting_for_the_disk
-from bot.storage.inbox import MAX_ATTEMPTS, Inbox, Item
+from bot.storage.inbox import MAX_ATTEMPTS, Inbox, Item, LeaseLost
 from bot.storage.outbox import enqueue, enqueue_many
 
 log = logging.getLogger("kombot.answering")
@@ -105,6 +107,9 @@ class Answering:
     async def _answer_alone(self, engine: Engine, item: Item, prepared: Prepared) -> int | None:
         try:
             [reply_id] = await self.threads.run(self._commit, engine, [(item, prepared)])
+        except LeaseLost:  # another worker has it: its answer counts, not this one
+            log.warning("inbox message id=%s was taken by another worker", item.id)
+            return None
         except Exception as exc:  # retried with backoff; a dead letter is never silent
             await self._failed(engine, item, exc)
             return None

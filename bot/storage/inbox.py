@@ -15,7 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, delete, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from bot.clock import Clock
 from bot.storage.db import Sessions, insert_new
@@ -47,9 +47,18 @@ def storable(value):
 _INBOX = InboxMessage.__table__
 _DONE = (  # built once: it runs for every message answered
     update(_INBOX)
-    .where(_INBOX.c.id == bindparam("row_id"))
+    .where(
+        _INBOX.c.id == bindparam("row_id"),
+        _INBOX.c.status == "working",
+        _INBOX.c.attempts == bindparam("attempt"),
+    )
     .values(status="done", payload=None, lease_until=None, done_at=bindparam("now"))
 )
+
+
+class LeaseLost(Exception):
+    """Another worker took the row after this one's lease ran out (or has answered it):
+    what this one did must be rolled back, and it is not a failure of the message."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +137,16 @@ class Inbox:
 
     def done(self, connection: Connection, item: Item) -> None:
         """Mark handled inside the unit of work that wrote its effects; the raw message
-        (which may hold a personal number) is dropped, the key stays to catch retries."""
-        connection.execute(_DONE, {"row_id": item.id, "now": self.clock.now()})
+        (which may hold a personal number) is dropped, the key stays to catch retries.
+
+        Only this worker's claim may do it (status and attempt still as claimed), so a
+        worker whose lease ran out cannot answer a message a second time: the row is
+        locked until the unit ends, and a later claim counts another attempt."""
+        marked = connection.execute(
+            _DONE, {"row_id": item.id, "attempt": item.attempts, "now": self.clock.now()}
+        )
+        if marked.rowcount != 1:
+            raise LeaseLost(f"inbox message id={item.id} attempt {item.attempts}")
 
     def failed(self, item: Item, exc: BaseException) -> bool:
         """Back off, or give up after MAX_ATTEMPTS; True when it is now a dead letter."""
@@ -145,17 +162,21 @@ class Inbox:
             exc_info=exc,
         )
         with self.sessions.begin() as session:
-            session.execute(
+            marked = session.execute(
                 update(InboxMessage)
-                .where(InboxMessage.id == item.id)
+                .where(  # as in `done`: not if another worker has taken it since
+                    InboxMessage.id == item.id,
+                    InboxMessage.status == "working",
+                    InboxMessage.attempts == item.attempts,
+                )
                 .values(
                     status="dead" if dead else "pending",
                     lease_until=None,
                     available_at=now + backoff(item.attempts, self.retry_base),
                     last_error=f"{type(exc).__name__}: {exc}"[:500],
                 )
-            )
-        return dead
+            ).rowcount
+        return dead and marked == 1
 
     def dead_letters(self) -> list[InboxMessage]:
         with self.sessions() as session:
@@ -183,12 +204,3 @@ class Inbox:
                     select(InboxMessage.status, func.count()).group_by(InboxMessage.status)
                 ).all()
             )
-
-    def forget_done(self, before: dt.datetime) -> int:
-        """Handled rows older than the redelivery window (the key is then not needed)."""
-        with self.sessions.begin() as session:
-            return session.execute(
-                delete(InboxMessage).where(
-                    InboxMessage.status == "done", InboxMessage.done_at < before
-                )
-            ).rowcount

@@ -130,14 +130,6 @@ class TicketEvent(Base):
     __table_args__ = (Index("ix_ticket_events_ticket", "ticket_id"),)
 
 
-class InboundMessage(Base):
-    """Message ids already handled: a re-delivered event is recognised by any replica."""
-
-    __tablename__ = "inbound_messages"
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-
-
 class InboxMessage(Base):
     """An acknowledged event, interaction or activity, committed before the ack; a worker
     answers it. Its payload is cleared once handled (it may hold what the guard redacts)."""

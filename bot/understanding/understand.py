@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -52,6 +53,8 @@ class Understanding:
             for intent in knowledge.intents.values()
             for p in intent.patterns
         ]
+        # asked twice of each message (the engine, then `understand`): the regexes run once
+        self._head_intent = functools.lru_cache(maxsize=64)(self._match_patterns)
         self._models: dict[str, tuple[IntentModel, list[Target]]] = {}
         self._training = threading.Lock()
         self._keywords: dict[tuple[str, Lang], dict[str, frozenset[str]]] = {}
@@ -101,7 +104,9 @@ class Understanding:
         return self.detector.detect(text[:LANGUAGE_CHARS], prefer)
 
     def pattern_intent(self, text: str) -> str | None:
-        head = text[:PATTERN_HEAD].casefold()
+        return self._head_intent(text[:PATTERN_HEAD].casefold())
+
+    def _match_patterns(self, head: str) -> str | None:
         folded = fold(head)
         for intent_id, plain, ascii_form in self._patterns:
             if plain.search(head) or ascii_form.search(folded):
