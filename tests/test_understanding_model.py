@@ -147,6 +147,18 @@ def test_a_share_of_crisis_below_acting_offers_to_raise_one():
     assert acted.target == CRISIS and not acted.maybe_crisis
 
 
+def test_only_a_sure_out_of_scope_is_called_not_ours():
+    """Out of scope leading weakly (a question in words the knowledge lacks) falls back
+    without saying it is not a communication question."""
+    from bot.understanding.decide import OUT_OF_SCOPE, Target, decide
+
+    targets = [Target("entry", "press.a"), Target("entry", "press.b"), OUT_OF_SCOPE]
+    sure = decide(targets, np.array([0.10, 0.05, 0.85]))
+    assert (sure.kind, sure.target) == ("fallback", OUT_OF_SCOPE)
+    weak = decide(targets, np.array([0.30, 0.05, 0.35]))
+    assert (weak.kind, weak.target) == ("fallback", None)
+
+
 def test_mapped_arrays_are_built_once_shared_and_rebuilt_when_damaged(tmp_path, caplog):
     cache = ModelCache(tmp_path)
     built = []

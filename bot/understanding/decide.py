@@ -84,9 +84,13 @@ def _decide(targets: list[Target], probabilities: np.ndarray) -> Decision:
     p_crisis = crisis_share(targets, probabilities)
     if p_crisis >= CRISIS_AT and best != OUT_OF_SCOPE:
         return Decision("intent", CRISIS, p_crisis)
+    sure = p1 >= ANSWER_AT and p1 - p2 >= ANSWER_MARGIN
     if best == OUT_OF_SCOPE:  # not ours, unless it is happening now: the person can say so
-        return Decision("fallback", OUT_OF_SCOPE, p1)
-    if p1 >= ANSWER_AT and p1 - p2 >= ANSWER_MARGIN:
+        # Only a sure one is called "not what I help with": words the knowledge lacks
+        # ("undertekster", "visitkort") also lead to it, and then "I can't answer that
+        # with confidence, shall I pass it on?" is the honest reply.
+        return Decision("fallback", OUT_OF_SCOPE if sure else None, p1)
+    if sure:
         return Decision("intent" if best.kind == "intent" else "answer", best, p1)
     close = [
         targets[i].id
