@@ -132,8 +132,10 @@ def serve(
 
 
 def worker() -> None:
-    """Answer the inbox and deliver the outbox (beside `kombot serve --workers 0` on other
-    hosts, or started by `kombot serve --workers N`)."""
+    """Answer the inbox and deliver the outbox.
+
+    Run beside `kombot serve --workers 0` (here or on other hosts); `kombot serve
+    --workers N` starts N of them itself."""
     from bot.runtime.process import Runtime, served_engine
 
     settings = _settings()
