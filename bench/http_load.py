@@ -401,10 +401,10 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="Slack events per second")
     parser.add_argument("--seconds", type=int, default=60, help="each Slack run lasts")
     parser.add_argument("--rounds", type=int, default=1, help="kombot/bare alternations")
-    parser.add_argument(
-        "--ramp", type=lambda s: [int(x) for x in s.split(",")], default=[300, 400, 600]
+    parser.add_argument(  # around what 2 cores sustain (150-170/s), each held for 60 s
+        "--ramp", type=lambda s: [int(x) for x in s.split(",")], default=[100, 125, 150, 175]
     )
-    parser.add_argument("--ramp-seconds", type=int, default=20)
+    parser.add_argument("--ramp-seconds", type=int, default=60)
     parser.add_argument("--teams-rate", type=int, default=20)
     parser.add_argument("--teams-seconds", type=int, default=30)
     parser.add_argument(
