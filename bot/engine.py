@@ -18,6 +18,7 @@ from bot.handlers import (
     crisis,
     feedback,
     goals,
+    greeting,
     intent_reply,
     plain_language,
     requests,
@@ -46,6 +47,7 @@ INTENT_HANDLERS: dict[str, IntentHandler] = {  # each module declares the intent
     **contact.INTENTS,
     **tickets.INTENTS,
     **goals.INTENTS,
+    **greeting.INTENTS,
     **plain_language.INTENTS,
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import ChatBot
+
 
 def test_answers_a_danish_press_question_with_source_and_buttons(bot):
     reply = bot.main("må jeg udtale mig til pressen om min afdeling")
@@ -142,6 +144,19 @@ def test_a_new_users_first_tries_get_help_not_an_answer_or_an_alarm(bot):
     for lang, message, intent in FIRST_TRIES:
         reply = bot.main(message, org=ORGS[lang])
         assert (reply.kind, reply.intent) == ("intent", intent), message
+
+
+def test_ok_right_after_an_answer_gets_a_nod_not_a_second_hello(engine):
+    for lang, org in (("da", ORGS["da"]), ("sv", ORGS["sv"])):
+        newcomer = ChatBot(engine, org, user=f"first-ok-{lang}@example.org")
+        assert newcomer.main("ok").text.startswith(("Hej! Spørg mig", "Hej! Fråga mig"))
+        asker = ChatBot(engine, org, user=f"ok-after-answer-{lang}@example.org")
+        question = {"da": "hvad er et godt lix-tal", "sv": "vad är ett bra lix-värde"}[lang]
+        assert asker.main(question).kind == "answer"
+        nod = asker.main("ok!")
+        assert (nod.kind, nod.intent, nod.language) == ("intent", "greeting", lang)
+        assert nod.text.startswith("👍")
+        assert asker.main("hej").text.startswith("Hej!")  # a greeting is still one
 
 
 def test_a_letter_or_two_is_not_answered(bot):
