@@ -27,11 +27,11 @@ LEASE = dt.timedelta(seconds=30)
 class Stalling:
     """A channel whose first `prepare` waits until the test lets it go on (or fail)."""
 
-    def __init__(self):
+    def __init__(self, stall: bool = True, fail: bool = False):
         self.go_on = asyncio.Event()
         self.stalled = asyncio.Event()
-        self.fail = False
-        self.calls = 0
+        self.fail = fail
+        self.calls = 0 if stall else 1
 
     def route(self, engine, payload: dict) -> Route:
         return Route(RM, {"platform": "test"})
@@ -58,8 +58,7 @@ def two_workers(world, channel: Stalling) -> tuple[Inbox, Answering, Answering]:
 
 def race(world, fail: bool) -> Inbox:
     """The first worker stalls past its lease; the second answers; the first goes on."""
-    channel = Stalling()
-    channel.fail = fail
+    channel = Stalling(fail=fail)
     inbox, first, second = two_workers(world, channel)
     officer = world.engine.knowledge.org(RM).directory.admins()[0]
     assert inbox.accept("test:Ev001", "test", {"text": CRISIS, "user": officer})
@@ -104,8 +103,8 @@ def test_a_worker_whose_lease_ran_out_cannot_mark_the_message_failed(world):
 
 def test_handled_keys_are_forgotten_after_the_redelivery_window(world):
     inbox = Inbox(world.desk.sessions, world.clock)
-    answering = Answering(lambda: world.engine, inbox, {"test": Stalling()}, Threads("w", 1))
-    answering.channels["test"].calls = 1  # no stalling
+    channel = Stalling(stall=False)
+    answering = Answering(lambda: world.engine, inbox, {"test": channel}, Threads("w", 1))
     assert inbox.accept("test:m-1", "test", {"text": "hvad er lix", "user": "a@rm.example.org"})
     assert asyncio.run(answering.run_once()) == 1
     assert not inbox.accept("test:m-1", "test", {"text": "hvad er lix", "user": "a@rm"})

@@ -14,10 +14,10 @@ from sqlalchemy import delete, insert, select, update
 from bot.clock import Clock
 from bot.replies import Reply
 from bot.storage.db import Sessions
-from bot.storage.models import AnswerRecord, Draft, FeedbackRecord, InboxMessage, Turn
+from bot.storage.inbox import forget_handled
+from bot.storage.models import AnswerRecord, Draft, FeedbackRecord, Turn
 
 TEXT_CHARS = 2000
-REDELIVERY_WINDOW = dt.timedelta(days=2)  # Slack retries within minutes, Teams seconds
 # Core statements built once: on every answer, the ORM's unit of work and building a
 # statement each time cost more than the answering.
 _ANSWER = insert(AnswerRecord.__table__)
@@ -159,12 +159,7 @@ class Records:
             ).rowcount
             turns = session.execute(delete(Turn).where(Turn.at < cutoff)).rowcount
             drafts = session.execute(delete(Draft).where(Draft.created_at < cutoff)).rowcount
-            inbound = session.execute(
-                delete(InboxMessage).where(
-                    InboxMessage.status == "done",
-                    InboxMessage.done_at < now - REDELIVERY_WINDOW,
-                )
-            ).rowcount
+            inbound = forget_handled(session, now)
         return {
             "question_texts": texts,
             "transcript_lines": turns,

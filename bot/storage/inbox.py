@@ -15,7 +15,8 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, select, text, update
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.storage.db import Sessions, insert_new
@@ -25,6 +26,7 @@ from bot.storage.outbox import RETRY_BASE, backoff
 log = logging.getLogger("kombot.inbox")
 
 LEASE = dt.timedelta(seconds=30)
+REDELIVERY_WINDOW = dt.timedelta(days=2)  # Slack retries within minutes, Teams seconds
 NOTIFY_CHANNEL = "kombot_inbox"  # PostgreSQL: told on every new row (bot.runtime.wakeup)
 MAX_ATTEMPTS = 5
 
@@ -204,3 +206,11 @@ class Inbox:
                     select(InboxMessage.status, func.count()).group_by(InboxMessage.status)
                 ).all()
             )
+
+
+def forget_handled(session: Session, now: dt.datetime) -> int:
+    """Delete rows answered before the redelivery window, in the caller's transaction (the
+    daily retention job): their keys no longer catch a retry. Dead letters stay."""
+    return session.execute(
+        delete(_INBOX).where(_INBOX.c.status == "done", _INBOX.c.done_at < now - REDELIVERY_WINDOW)
+    ).rowcount
