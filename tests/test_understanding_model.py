@@ -4,6 +4,7 @@ serves a file it did not write, and the parts of a message that carry the questi
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -121,16 +122,59 @@ def test_damaged_or_foreign_cache_is_rejected_logged_and_removed(
     assert not path.exists()
 
 
-def test_a_damaged_cache_is_rebuilt_and_serves_the_same_answers(tmp_path, knowledge):
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "checksum-lost", "other-org"])
+def test_a_damaged_or_foreign_model_folder_is_rejected_and_rebuilt(
+    tmp_path, small_arrays, caplog, damage
+):
+    cache = ModelCache(tmp_path)
+    built = []
+
+    def build():
+        built.append(1)
+        return small_arrays
+
+    cache.mapped("org-a", "v1", build, verified=True)
+    folder = tmp_path / "org-a-v1"
+    coef = folder / "coef.npy"
+    if damage == "truncated":
+        coef.write_bytes(coef.read_bytes()[:100])
+    elif damage == "flipped":  # one byte of one weight: only the checksum can tell
+        data = bytearray(coef.read_bytes())
+        data[-1] ^= 0x40
+        coef.write_bytes(bytes(data))
+    elif damage == "checksum-lost":
+        (folder / "sha256").unlink()
+    else:  # another org's sound files under this org's name
+        cache.mapped("org-b", "v1", build, verified=True)
+        shutil.rmtree(folder)
+        shutil.copytree(tmp_path / "org-b-v1", folder)
+        built.pop()
+    with caplog.at_level(logging.WARNING, logger="kombot.understanding"):
+        again = cache.mapped("org-a", "v1", build, verified=True)
+    assert "rejected" in caplog.text and len(built) == 2
+    assert np.array_equal(again["coef"], small_arrays["coef"])
+    cache.mapped("org-a", "v1", build, verified=True)
+    assert len(built) == 2  # the rebuilt folder checks
+
+
+def test_a_damaged_model_is_rebuilt_and_serves_the_same_answers(tmp_path, knowledge):
+    version = Understanding(knowledge, ModelCache(tmp_path))._version
+    stale = tmp_path / f"region-midtjylland-{version}.npz"
+    stale.write_bytes(b"an org's model as an earlier kombot cached it")
     first = Understanding(knowledge, ModelCache(tmp_path))
     question = "må jeg udtale mig til pressen om min afdeling"
     before = first.understand(question, "region-midtjylland")
-    path = next(tmp_path.glob("region-midtjylland-*.npz"))
-    path.write_bytes(path.read_bytes()[:1000])
+    assert not stale.exists()  # removed once the mapped folder was built
+    assert (tmp_path / f"language-{version}.npz").exists()  # the detector is still an .npz
+    coef = tmp_path / f"region-midtjylland-{version}" / "coef.npy"
+    original = coef.read_bytes()
+    data = bytearray(original)
+    data[-7] ^= 0x40
+    coef.write_bytes(bytes(data))
     again = Understanding(knowledge, ModelCache(tmp_path))
     assert again.understand(question, "region-midtjylland") == before
-    version = path.stem.removeprefix("region-midtjylland-")
-    assert ModelCache(tmp_path).load("region-midtjylland", version) is not None  # rebuilt
+    assert coef.read_bytes() == original  # trained again: training is deterministic
+    assert isinstance(again.model("region-midtjylland")[0].coef, np.memmap)
 
 
 def test_a_share_of_crisis_below_acting_offers_to_raise_one():

@@ -25,6 +25,7 @@ log = logging.getLogger("kombot.understanding")
 
 FORMAT = "kombot-understanding/3"
 Arrays = dict[str, np.ndarray]
+CHECKSUM = "sha256"  # in a mapped folder, beside its .npy files
 
 
 def default_dir() -> Path:
@@ -68,26 +69,36 @@ class ModelCache:
             if older != self.path(name, version):
                 older.unlink(missing_ok=True)
 
-    def mapped(self, name: str, version: str, build: Callable[[], Arrays]) -> Arrays:
+    def mapped(
+        self, name: str, version: str, build: Callable[[], Arrays], verified: bool = False
+    ) -> Arrays:
         """Arrays too large to hold in every process, as .npy files in a folder mapped
         read-only: the processes share their pages, and only pages read are resident.
-        Built once (in a temporary folder, then renamed). Not checksummed: reading every
-        page to check it would make them all resident; a file that does not load is
-        removed and built again."""
+        Built once (in a temporary folder, then renamed). `verified` checks the files
+        against the SHA-256 written with them on every load, reading them through the
+        page cache rather than the map, so a changed value is caught as in an .npz file
+        (worth it for an org's model, whose pages its questions make resident anyway;
+        not for py3langid's tables, read a cell at a time). A folder that does not load
+        or check is removed and built again."""
         folder = self.directory / f"{name}-{version}"
         try:
-            return _mapped(folder) if folder.is_dir() else self._unpack(name, folder, build)
+            if not folder.is_dir():
+                return self._unpack(name, version, folder, build)
+            if verified and (folder / CHECKSUM).read_text() != _files_digest(folder, name, version):
+                raise ValueError("checksum does not match")
+            return _mapped(folder)
         except (OSError, ValueError) as exc:
             log.warning("mapped arrays %s rejected (%s); building them again", folder.name, exc)
             shutil.rmtree(folder, ignore_errors=True)
-            return self._unpack(name, folder, build)
+            return self._unpack(name, version, folder, build)
 
-    def _unpack(self, name: str, folder: Path, build: Callable[[], Arrays]) -> Arrays:
+    def _unpack(self, name: str, version: str, folder: Path, build: Callable[[], Arrays]) -> Arrays:
         self.directory.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(dir=self.directory, suffix=".tmp"))
         try:
             for key, array in build().items():
                 np.save(temporary / f"{key}.npy", array, allow_pickle=False)
+            (temporary / CHECKSUM).write_text(_files_digest(temporary, name, version))
             os.replace(temporary, folder)
         except OSError:
             if not folder.is_dir():  # else another process unpacked it first
@@ -97,6 +108,8 @@ class ModelCache:
         for older in self.directory.glob(f"{name}-*"):
             if older.is_dir() and older != folder:
                 shutil.rmtree(older, ignore_errors=True)
+            elif older.suffix == ".npz":  # an org's model as it was cached before
+                older.unlink(missing_ok=True)
         return _mapped(folder)
 
 
@@ -105,6 +118,17 @@ def _mapped(folder: Path) -> Arrays:
     if not arrays:
         raise ValueError("no arrays")
     return arrays
+
+
+def _files_digest(folder: Path, name: str, version: str) -> str:
+    """Over what the folder is for and its files' bytes, read (not mapped)."""
+    digest = hashlib.sha256(f"{name}\n{version}\n".encode())
+    for path in sorted(folder.glob("*.npy")):
+        digest.update(path.name.encode())
+        with path.open("rb") as data:
+            for chunk in iter(lambda: data.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _digest(arrays: Arrays) -> str:

@@ -7,8 +7,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -26,7 +25,6 @@ from bot.understanding.normalise import fold
 from bot.understanding.training import RECIPE, featuriser, train
 
 log = logging.getLogger("kombot.understanding")
-Built = TypeVar("Built", IntentModel, LanguageDetector)
 
 PATTERN_HEAD = 200  # intent patterns look at the start of a message only
 MODEL_CHARS = 4000  # the model reads at most this much of a message (a pasted draft)
@@ -43,11 +41,7 @@ class Understanding:
         self.analyser = Analyser(knowledge.synonyms)
         self.second_opinion = SecondOpinion(cache)
         self._version = f"{knowledge.version}-{hashlib.sha256(RECIPE.encode()).hexdigest()[:8]}"
-        self.detector = self._load_or_build(
-            "language",
-            lambda: LanguageDetector.train(_language_samples(knowledge)),
-            LanguageDetector.from_arrays,
-        )
+        self.detector = self._language_detector()
         self._patterns = [
             (intent.id, re.compile(p, re.IGNORECASE), re.compile(fold(p), re.IGNORECASE))
             for intent in knowledge.intents.values()
@@ -71,26 +65,30 @@ class Understanding:
         return self._models[org_id]
 
     def _load_or_train(self, org_id: str) -> IntentModel:
+        """Mapped from the cache, so the model's 6 MB of weights are pages shared by every
+        worker rather than copied into each."""
         self.knowledge.org(org_id)  # an unknown org fails here, before any training
-        featurise = featuriser(self.knowledge)
-        return self._load_or_build(
-            org_id,
-            lambda: train(self.knowledge, org_id),
-            lambda arrays: IntentModel.from_arrays(arrays, featurise),
-        )
 
-    def _load_or_build(
-        self, name: str, build: Callable[[], Arrays], read: Callable[[Arrays], Built]
-    ) -> Built:
-        """From the disk cache when it holds a sound file for this knowledge, else built
-        (and cached)."""
-        arrays = self.cache.load(name, self._version) if self.cache else None
-        if arrays is None:
-            log.info("building %s for knowledge %s", name, self._version)
+        def build() -> Arrays:
+            log.info("building %s for knowledge %s", org_id, self._version)
+            return train(self.knowledge, org_id)
+
+        if self.cache is None:
             arrays = build()
+        else:
+            arrays = self.cache.mapped(org_id, self._version, build, verified=True)
+        return IntentModel.from_arrays(arrays, featuriser(self.knowledge))
+
+    def _language_detector(self) -> LanguageDetector:
+        """From the disk cache when it holds a sound file for this knowledge, else trained
+        (and cached). Small: read whole, not mapped."""
+        arrays = self.cache.load("language", self._version) if self.cache else None
+        if arrays is None:
+            log.info("building the language detector for knowledge %s", self._version)
+            arrays = LanguageDetector.train(_language_samples(self.knowledge))
             if self.cache is not None:
-                self.cache.save(name, self._version, arrays)
-        return read(arrays)
+                self.cache.save("language", self._version, arrays)
+        return LanguageDetector.from_arrays(arrays)
 
     def function_keywords(self, org_id: str, lang: Lang) -> dict[str, frozenset[str]]:
         """The directory's expert-function keywords, analysed once per org and language."""
