@@ -88,8 +88,10 @@ def test_cache_for_other_knowledge_is_a_miss_and_older_files_are_removed(tmp_pat
     cache.save("org-a", "v1", small_arrays)
     assert cache.load("org-a", "v2") is None
     assert cache.load("org-b", "v1") is None
+    cache.save("org-a-b", "v1", small_arrays)
     cache.save("org-a", "v2", small_arrays)
     assert not cache.path("org-a", "v1").exists()
+    assert cache.load("org-a-b", "v1") is not None  # another name that starts alike
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped", "foreign", "pickled", "other-org"])
@@ -220,8 +222,10 @@ def test_mapped_arrays_are_built_once_shared_and_rebuilt_when_damaged(tmp_path, 
     with caplog.at_level(logging.WARNING, logger="kombot.understanding"):
         assert cache.mapped("table", "v1", build)["table"][2, 3] == 11
     assert "rejected" in caplog.text and len(built) == 2
+    cache.mapped("table-b", "v1", build)
     cache.mapped("table", "v2", build)
     assert not (tmp_path / "table-v1").exists()  # the older version is removed
+    assert (tmp_path / "table-b-v1").is_dir()  # another name that starts alike is kept
 
 
 def test_the_mapped_second_opinion_agrees_with_py3langid(tmp_path):

@@ -65,8 +65,8 @@ class ModelCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        for older in self.directory.glob(f"{name}-*.npz"):
-            if older != self.path(name, version):
+        for older in self._older(name, version):
+            if older.suffix == ".npz" and older != self.path(name, version):
                 older.unlink(missing_ok=True)
 
     def mapped(
@@ -105,12 +105,22 @@ class ModelCache:
                 raise
         finally:
             shutil.rmtree(temporary, ignore_errors=True)
-        for older in self.directory.glob(f"{name}-*"):
+        for older in self._older(name, version):
             if older.is_dir() and older != folder:
                 shutil.rmtree(older, ignore_errors=True)
             elif older.suffix == ".npz":  # an org's model as it was cached before
                 older.unlink(missing_ok=True)
         return _mapped(folder)
+
+    def _older(self, name: str, version: str) -> list[Path]:
+        """What was cached for `name` under any version: not "region-nordjylland-…" for a
+        name "region" (its versions have as many dashes as this one)."""
+        dashes = version.count("-")
+        return [
+            path
+            for path in self.directory.glob(f"{name}-*")
+            if path.name.removeprefix(f"{name}-").removesuffix(".npz").count("-") == dashes
+        ]
 
 
 def _mapped(folder: Path) -> Arrays:
