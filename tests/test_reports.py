@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -189,8 +190,31 @@ def test_thanks_long_after_an_answer_records_nothing(world):
     person.say("må jeg udtale mig til pressen om min afdeling")
     world.clock.advance(hours=2)
     [reply] = person.say("tak")
-    assert reply.intent == "feedback" and "Ikke hjælpsomt" in reply.text
+    assert reply.intent == "greeting" and reply.text.startswith("Selv tak!")
+    [complaint] = person.say("det svar var forkert")
+    assert complaint.intent == "feedback" and "Ikke hjælpsomt" in complaint.text
     assert rows(world, FeedbackRecord) == []
+
+
+@pytest.mark.parametrize(
+    ("org", "typed", "welcome"),
+    [
+        (RM, "tak for hjælpen!", "Selv tak!"),
+        ("region-jamtland-harjedalen", "tack, det var allt!", "Varsågod!"),
+        ("helsedirektoratet", "takk!", "Bare hyggelig!"),
+        (RM, "thanks, that helped a lot", "You're welcome!"),
+    ],
+)
+def test_thanks_as_a_first_message_is_a_courtesy_not_feedback(world, org, typed, welcome):
+    [reply] = world.person("new@example.org", org=org).say(typed)
+    assert (reply.kind, reply.intent) == ("intent", "greeting")
+    assert reply.text.startswith(welcome)
+    assert rows(world, FeedbackRecord) == []
+
+
+def test_thanks_for_an_answer_of_yesterday_is_still_feedback(world):
+    [reply] = world.person("new@example.org").say("tak for svaret i går, det var rigtig godt")
+    assert reply.intent == "feedback" and "Ikke hjælpsomt" in reply.text
 
 
 def test_the_same_verdict_twice_on_one_answer_counts_once(world):

@@ -1,7 +1,8 @@
 """Was the answer helpful, and if not, why; "none of these" under a did-you-mean.
 
 Feedback may also be typed ("tak, det hjalp", "that was wrong"): it then counts for the
-person's last answer, as the button under it would.
+person's last answer, as the button under it would. Thanks with no answer of the last hour
+to be about (a first "tak!") is a courtesy, answered as one and not counted as feedback.
 """
 
 from __future__ import annotations
@@ -25,11 +26,22 @@ _FELL_SHORT = re.compile(
 )
 
 
+# Feedback that names what it is about, even when that answer is not the last hour's.
+_OF_AN_ANSWER = re.compile(
+    r"\b(svar|svaret|svarene|svaren|svarer|answer|answers|reply|feedback|tilbagemelding|"
+    r"tilbakemelding|aterkoppling)\b"
+)
+
+
 def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
     last = turn.records.last_answer(org=turn.org.id, user=turn.user, within=TYPED_FEEDBACK_WINDOW)
+    folded = " ".join(fold(w) for w in words(turn.text))
+    fell_short = _FELL_SHORT.search(folded)
+    if last is None and not fell_short and not _OF_AN_ANSWER.search(folded):  # a bare thanks
+        text = turn.msg("you_are_welcome")
+        return [Reply("intent", text, turn.lang, intent="greeting", confidence=confidence)]
     if last is None:
         return intent_reply.handle(turn, intent_id, confidence)
-    fell_short = _FELL_SHORT.search(" ".join(fold(w) for w in words(turn.text)))
     verdict = "not_helpful" if fell_short else "helpful"
     pressed = Action(
         "feedback", {"verdict": verdict, "entry": last.entry, "message": last.message_id}
