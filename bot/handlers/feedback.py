@@ -37,11 +37,11 @@ def on_intent(turn: Turn, intent_id: str, confidence: float) -> list[Reply]:
     last = turn.records.last_answer(org=turn.org.id, user=turn.user, within=TYPED_FEEDBACK_WINDOW)
     folded = " ".join(fold(w) for w in words(turn.text))
     fell_short = _FELL_SHORT.search(folded)
-    if last is None and not fell_short and not _OF_AN_ANSWER.search(folded):  # a bare thanks
-        text = turn.msg("you_are_welcome")
-        return [Reply("intent", text, turn.lang, intent="greeting", confidence=confidence)]
     if last is None:
-        return intent_reply.handle(turn, intent_id, confidence)
+        if fell_short or _OF_AN_ANSWER.search(folded):
+            return intent_reply.handle(turn, intent_id, confidence)
+        text = turn.msg("you_are_welcome")  # a bare thanks
+        return [Reply("intent", text, turn.lang, intent="greeting", confidence=confidence)]
     verdict = "not_helpful" if fell_short else "helpful"
     pressed = Action(
         "feedback", {"verdict": verdict, "entry": last.entry, "message": last.message_id}
