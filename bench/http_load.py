@@ -319,6 +319,7 @@ async def one_database(kind: str, args, stand_ins: StandIns, counter: list[int])
         "KOMBOT_DATABASE_URL": url,
     }
     serve = ["serve", "--port", str(kombot_port), "--workers", str(workers)]
+    serve += ["--worker-nice", str(args.worker_nice)]
     kombot = start(
         [sys.executable, "-c", "from bot.entry import main; main()", *serve], env, kombot_port
     )
@@ -328,7 +329,7 @@ async def one_database(kind: str, args, stand_ins: StandIns, counter: list[int])
         bare_port,
     )
     ports = {"kombot": kombot_port, "bare": bare_port}
-    result: dict = {"workers": workers}
+    result: dict = {"workers": workers, "worker_nice": args.worker_nice if workers else None}
 
     async def run(name: str, make, rate: int, seconds: int, path: str) -> dict:
         first = counter[0]
@@ -414,6 +415,7 @@ def main() -> None:
     parser.add_argument(  # one per core: they wait on the database as much as they compute
         "--workers-postgresql", type=int, default=os.cpu_count() or 2
     )
+    parser.add_argument("--worker-nice", type=int, default=10, help="as `kombot serve`'s")
     parser.add_argument(
         "--databases", type=lambda s: s.split(","), default=["sqlite", "postgresql"]
     )

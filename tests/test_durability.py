@@ -227,3 +227,25 @@ def test_workers_stop_when_their_server_is_killed_9(tmp_path):
     finally:
         server.stop()
     assert "is gone; stopping" in log.read_text()
+
+
+def _nice(pid: int) -> int:
+    """The process's nice value (field 19 of /proc/<pid>/stat)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_workers_answer_at_a_lower_cpu_priority_than_the_server_that_acknowledges(tmp_path):
+    """On cores the workers fill, an ack must not wait for an answer: Slack gives 3 s."""
+    log = tmp_path / "serve.log"
+    server = ServerProcess(f"sqlite:///{tmp_path / 'kombot.db'}", "http://127.0.0.1:9/", log, 1)
+
+    async def scenario():
+        await server.started()
+        await eventually(lambda: bool(_children(server.process.pid)), seconds=60)
+        [worker] = _children(server.process.pid)
+        await eventually(lambda: _nice(worker) == _nice(server.process.pid) + 10, seconds=60)
+
+    try:
+        run(scenario())
+    finally:
+        server.stop()
