@@ -4,9 +4,9 @@ The test split was written by writers who saw only ../shared/knowledge-topics.md
 eval README; no feature, threshold or example was chosen by looking at it. The tune split
 (tests/eval/tune/) is the newest writer's set, used to judge changes before they are kept;
 the earlier tune sets now train the model (knowledge/examples/). Its bar is a tripwire
-set below what it read when kept (in-scope 0.859, abstention 0.956; since the new-user
-trial's examples of stop 25, 0.867 and 0.933): a fresh writer's questions are still
-answered less well than the frozen split's (see README).
+set below what it read when kept (stop 27, blind_17, new users' stories: in-scope 0.784,
+abstention 1.0, crisis 11 of 11): a fresh writer's questions are still answered less well
+than the frozen split's (see README).
 """
 
 from __future__ import annotations
@@ -65,6 +65,6 @@ def test_answers_in_the_language_asked_on_frozen_split(test_figures):
 
 def test_tune_split_stays_above_its_bar(engine):
     figures = summary(_results(engine, "tune"))
-    assert figures["in_scope_top1"] >= 0.85
-    assert figures["out_of_scope_correct"] >= 0.93
+    assert figures["in_scope_top1"] >= 0.76
+    assert figures["out_of_scope_correct"] >= 0.95
     assert figures["crisis_recall"] >= 0.90
