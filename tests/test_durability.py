@@ -210,32 +210,14 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-def test_workers_stop_when_their_server_is_killed_9(tmp_path):
-    log = tmp_path / "serve.log"
-    server = ServerProcess(f"sqlite:///{tmp_path / 'kombot.db'}", "http://127.0.0.1:9/", log, 1)
-
-    async def scenario():
-        await server.started()
-        await eventually(lambda: bool(_children(server.process.pid)), seconds=60)
-        [worker] = _children(server.process.pid)
-        os.kill(server.process.pid, signal.SIGKILL)  # the server only: nothing tells the worker
-        server.process.wait(timeout=30)
-        await eventually(lambda: not _running(worker), seconds=60)
-
-    try:
-        run(scenario())
-    finally:
-        server.stop()
-    assert "is gone; stopping" in log.read_text()
-
-
 def _nice(pid: int) -> int:
     """The process's nice value (field 19 of /proc/<pid>/stat)."""
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
-def test_workers_answer_at_a_lower_cpu_priority_than_the_server_that_acknowledges(tmp_path):
-    """On cores the workers fill, an ack must not wait for an answer: Slack gives 3 s."""
+def _with_one_worker(tmp_path, check) -> str:
+    """`kombot serve --workers 1` on SQLite; `await check(server, worker_pid)` once its
+    worker runs; returns the server's log."""
     log = tmp_path / "serve.log"
     server = ServerProcess(f"sqlite:///{tmp_path / 'kombot.db'}", "http://127.0.0.1:9/", log, 1)
 
@@ -243,9 +225,28 @@ def test_workers_answer_at_a_lower_cpu_priority_than_the_server_that_acknowledge
         await server.started()
         await eventually(lambda: bool(_children(server.process.pid)), seconds=60)
         [worker] = _children(server.process.pid)
-        await eventually(lambda: _nice(worker) == _nice(server.process.pid) + 10, seconds=60)
+        await check(server, worker)
 
     try:
         run(scenario())
     finally:
         server.stop()
+    return log.read_text()
+
+
+def test_workers_stop_when_their_server_is_killed_9(tmp_path):
+    async def kill_the_server_only(server, worker):
+        os.kill(server.process.pid, signal.SIGKILL)  # nothing tells the worker
+        server.process.wait(timeout=30)
+        await eventually(lambda: not _running(worker), seconds=60)
+
+    assert "is gone; stopping" in _with_one_worker(tmp_path, kill_the_server_only)
+
+
+def test_workers_answer_at_a_lower_cpu_priority_than_the_server_that_acknowledges(tmp_path):
+    """On cores the workers fill, an ack must not wait for an answer: Slack gives 3 s."""
+
+    async def lower_priority(server, worker):
+        await eventually(lambda: _nice(worker) == _nice(server.process.pid) + 10, seconds=60)
+
+    _with_one_worker(tmp_path, lower_priority)
