@@ -188,6 +188,26 @@ def test_crisis_escalates_to_the_backup_then_the_crisis_function(world):
     assert {r for r, _ in world.deliver()} == crisis - {duty.backup} | {EMPLOYEE}
 
 
+def test_a_crisis_raised_by_mistake_is_cancelled_with_one_press_and_the_officer_told(world):
+    """A story that only mentions a reporter can read as a crisis: whoever raised it undoes
+    it, the on-duty officer hears they need do nothing, and nothing escalates."""
+    employee = world.person(EMPLOYEE)
+    [raised] = employee.say("TV2 står i forhallen og spørger til dødsfaldet på afdeling B")
+    officer = directory(world).on_duty.officer(world.clock.now().date())
+    world.deliver()
+    not_acute = raised.choices[-1].action
+    [cancelled] = employee.press("Ikke akut – annullér alarmen")
+    assert cancelled.text == "RM-2026-0001 er annulleret."
+    [ticket] = world.desk.tickets()
+    assert ticket.state == "cancelled"
+    told = [p["text"] for r, p in world.deliver() if r == officer]
+    assert len(told) == 1 and "RM-2026-0001" in told[0] and "behøver ikke" in told[0]
+    world.clock.advance(minutes=16)
+    assert world.desk.escalate_due() == 0
+    [again] = employee.act(not_acute)  # pressed twice
+    assert "RM-2026-0001" in again.text and world.desk.tickets()[0].state == "cancelled"
+
+
 def test_past_the_top_step_only_the_last_step_is_reminded_not_the_requester(world):
     world.person(EMPLOYEE).say("TV2 står i forhallen og spørger til dødsfaldet på afdeling B")
     world.deliver()

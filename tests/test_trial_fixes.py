@@ -49,8 +49,10 @@ def test_the_crisis_reply_is_one_clear_message(knowledge, world, org, lang, text
         assert leftover not in reply.text
     [ticket] = [t for t in world.desk.tickets(org) if t.requester == person.user]
     assert ticket.human_id in reply.text and ticket.assignee == officer.email
-    [more] = reply.choices  # the preparedness answer: a button, not a wall of text
+    more, not_acute = reply.choices  # the preparedness answer: a button, not a wall of text
     assert more.action.args == {"entry": "crisis.press_preparedness_group"}
+    assert not_acute.action.name == "cancel_ticket"
+    assert not_acute.action.args == {"ticket": ticket.human_id}
     assert len(reply.text) < 900
     role = directory.on_duty.name[lang]
     assert f"({role})" in reply.text and not role.startswith(("The ", "Pressevagten"))

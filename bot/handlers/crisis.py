@@ -1,7 +1,10 @@
 """An acute press situation: an urgent ticket to this week's on-duty press officer at once
 (nobody has to confirm anything), then one message: who has been paged and how to reach
 them now, and the three things to do while waiting. The press-preparedness answer is a
-button, not a wall of text. An answer about the press officer or a journalist's call has a
+button, not a wall of text, and so is "not urgent – cancel the alert": a story that only
+mentions the press (a reporter in the car park yesterday) can read as a crisis, and the
+person who raised it undoes it with one press, the press officer told (`Desk.cancel`).
+An answer about the press officer or a journalist's call has a
 button that raises its question as a crisis (`RAISES_CRISIS`), for when the model read an
 acute situation as that question."""
 
@@ -58,6 +61,8 @@ def _raise(turn: Turn, source_id: str, text: str, confidence: float) -> list[Rep
             Choice(turn.title(preparedness), Action("entry", {"entry": PREPAREDNESS}, turn.lang))
         )
         source = answer.cited(turn, preparedness) or None
+    not_acute = Action("cancel_ticket", {"ticket": ticket.human_id}, turn.lang)
+    choices.append(Choice(turn.msg("crisis_not_acute"), not_acute))
     return [
         Reply(
             "intent",
