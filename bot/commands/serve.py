@@ -194,7 +194,7 @@ class WorkerPool:
     On 2 cores at 200 Slack events/s (`bench/http_load.py`, PostgreSQL, 3 runs each), ack
     p99 went from 12–32 ms to 8–9 ms, and the reply p99 from 62–153 ms to 79–102 ms."""
 
-    def __init__(self, size: int, nice: int = 0):
+    def __init__(self, size: int, nice: int):
         self.nice = nice
         self.processes = [self._start() for _ in range(size)]
 
