@@ -24,7 +24,8 @@ from bot.replies import Incoming
 from bot.runtime.threads import Threads
 from bot.storage.db import without_waiting_for_the_disk
 from bot.storage.inbox import MAX_ATTEMPTS, Inbox, Item, LeaseLost
-from bot.storage.outbox import enqueue, enqueue_many
+from bot.storage.models import OutboxMessage
+from bot.storage.outbox import enqueue_leased, enqueue_many
 
 log = logging.getLogger("kombot.answering")
 
@@ -63,7 +64,7 @@ class Answering:
         inbox: Inbox,
         channels: dict[str, Channel],
         threads: Threads,
-        delivered: Callable[[list[int]], Awaitable[object]] | None = None,
+        delivered: Callable[[list[OutboxMessage]], Awaitable[object]] | None = None,
     ):
         self.engine = engine
         self.inbox = inbox
@@ -84,9 +85,9 @@ class Answering:
         size = max(1, -(-len(ready) // self.threads.size))  # ceil: one batch per thread
         batches = [ready[i : i + size] for i in range(0, len(ready), size)]
         replies = await asyncio.gather(*(self._answer_batch(engine, b) for b in batches))
-        reply_ids = [reply_id for batch in replies for reply_id in batch]
-        if reply_ids and self.delivered is not None:
-            await self.delivered(reply_ids)
+        leased = [row for batch in replies for row in batch]
+        if leased and self.delivered is not None:
+            await self.delivered(leased)
         return len(items)
 
     async def _prepare(self, engine: Engine, item: Item) -> tuple[Item, Prepared] | None:
@@ -96,32 +97,38 @@ class Answering:
             await self._failed(engine, item, exc)
             return None
 
-    async def _answer_batch(self, engine: Engine, batch: list[tuple[Item, Prepared]]) -> list[int]:
+    async def _answer_batch(
+        self, engine: Engine, batch: list[tuple[Item, Prepared]]
+    ) -> list[OutboxMessage]:
         try:
             found = await self.threads.run(self._commit, engine, batch)
-            return [reply_id for reply_id in found if reply_id is not None]
+            return [reply for reply in found if reply is not None]
         except Exception:  # one of them failed: each on its own, so only that one is retried
             alone = [await self._answer_alone(engine, item, ready) for item, ready in batch]
-            return [reply_id for reply_id in alone if reply_id is not None]
+            return [reply for reply in alone if reply is not None]
 
-    async def _answer_alone(self, engine: Engine, item: Item, prepared: Prepared) -> int | None:
+    async def _answer_alone(
+        self, engine: Engine, item: Item, prepared: Prepared
+    ) -> OutboxMessage | None:
         try:
-            [reply_id] = await self.threads.run(self._commit, engine, [(item, prepared)])
+            [reply] = await self.threads.run(self._commit, engine, [(item, prepared)])
         except LeaseLost:  # another worker has it: its answer counts, not this one
             log.warning("inbox message id=%s was taken by another worker", item.id)
             return None
         except Exception as exc:  # retried with backoff; a dead letter is never silent
             await self._failed(engine, item, exc)
             return None
-        return reply_id
+        return reply
 
     async def _failed(self, engine: Engine, item: Item, exc: Exception) -> None:
         if await self.threads.run(self.inbox.failed, item, exc):
             await self.threads.run(self._tell_of_failure, engine, item, exc)
 
-    def _commit(self, engine: Engine, batch: list[tuple[Item, Prepared]]) -> list[int | None]:
+    def _commit(
+        self, engine: Engine, batch: list[tuple[Item, Prepared]]
+    ) -> list[OutboxMessage | None]:
         """Answer each row, in one transaction with its reply rows and the rows marked
-        done; the reply row's id per row (None when there was nothing to say)."""
+        done; the reply row per row, leased to us (None when there was nothing to say)."""
         sessions = engine.desk.sessions
         with sessions.unit() as connection:
             # The inbox rows were committed durably before the ack: if this commit were
@@ -129,15 +136,17 @@ class Answering:
             without_waiting_for_the_disk(connection)
             return [self._write(engine, connection, item, prepared) for item, prepared in batch]
 
-    def _write(self, engine: Engine, connection, item: Item, prepared: Prepared) -> int | None:
+    def _write(
+        self, engine: Engine, connection, item: Item, prepared: Prepared
+    ) -> OutboxMessage | None:
         sessions = engine.desk.sessions
         if prepared.remember is not None:
             prepared.remember(engine)
         replies = [reply for one in prepared.incomings for reply in engine.handle(one)]
-        reply_id = None
+        reply = None
         if replies:
             with sessions.begin() as session:
-                reply_id = enqueue(
+                reply = enqueue_leased(
                     session,
                     key=f"reply:{item.key}",
                     org=prepared.route.org,
@@ -147,10 +156,9 @@ class Answering:
                         "to": prepared.route.reply_to,
                     },
                     now=engine.desk.clock.now(),
-                    claimed=True,  # sent at once after the commit; by the loop if not
-                )
+                )  # sent at once after the commit; by the loop if not
         self.inbox.done(connection, item)
-        return reply_id
+        return reply
 
     def _tell_of_failure(self, engine: Engine, item: Item, exc: Exception) -> None:
         """The person hears that something went wrong; the org's admins are told once."""

@@ -62,15 +62,15 @@ class Delivery:
         self._unmarked: list[tuple[OutboxMessage, object]] = []  # sent, not yet marked
         self._marker: asyncio.Task | None = None
 
-    async def deliver_once(self, claimed: list[int] | None = None) -> int:
-        """Send rows already leased to us (`claimed`: the fast path), or claim the due
-        ones and send those; returns how many were sent."""
+    async def deliver_once(self, leased: list[OutboxMessage] | None = None) -> int:
+        """Send rows already leased to us (`leased`, as written: the fast path), or claim
+        the due ones and send those; returns how many were sent."""
         engine = self.engine()
         worker = OutboxWorker(engine.desk.sessions, None, engine.desk.clock, self.retry_base)
-        if claimed is None:
-            claimed = await self.threads.run(worker.claim, BATCH)
+        if leased is None:
+            leased = await self.threads.run(lambda: worker.rows(worker.claim(BATCH)))
         groups: dict[str, list[OutboxMessage]] = defaultdict(list)
-        for row in await self.threads.run(worker.rows, claimed):
+        for row in leased:
             groups[destination(row)].append(row)
         sent = await asyncio.gather(
             *(self._deliver_in_order(engine, worker, rows) for rows in groups.values())

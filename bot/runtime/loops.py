@@ -10,6 +10,7 @@ import logging
 
 from bot.runtime.answering import Answering
 from bot.runtime.delivery import Delivery
+from bot.storage.models import OutboxMessage
 
 log = logging.getLogger("kombot.loops")
 IDLE = 1.0  # seconds between outbox rounds (fresh replies go at once, by the fast path)
@@ -39,10 +40,10 @@ class Loops:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=timeout)
 
-    async def deliver_soon(self, claimed: list[int]) -> None:
-        """The fast path: send a fresh reply (leased to us in its own commit) now,
+    async def deliver_soon(self, leased: list[OutboxMessage]) -> None:
+        """The fast path: send fresh replies (leased to us in their own commit) now,
         without holding up the next answer."""
-        self._keep(asyncio.create_task(self.delivery.deliver_once(claimed)))
+        self._keep(asyncio.create_task(self.delivery.deliver_once(leased)))
 
     def _keep(self, task: asyncio.Task) -> asyncio.Task:
         self._tasks.add(task)

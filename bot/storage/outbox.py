@@ -58,6 +58,24 @@ def enqueue(
     )
 
 
+def enqueue_leased(session: Session, *, now: dt.datetime, **fields) -> OutboxMessage | None:
+    """`enqueue(claimed=True)` returning the row as written (`key`, `org`, `recipient`,
+    `payload`), so that the fast path sends it without reading it back; None when the key
+    was queued before."""
+    row_id = enqueue(session, now=now, claimed=True, **fields)
+    if row_id is None:
+        return None
+    return OutboxMessage(
+        id=row_id,
+        status="sending",
+        attempts=1,
+        lease_until=now + LEASE,
+        available_at=now,
+        created_at=now,
+        **fields,
+    )
+
+
 def enqueue_many(session: Session, messages: list[dict], now: dt.datetime) -> None:
     """Several `enqueue`s in one statement; each dict has key, org, recipient, payload."""
     if not messages:
