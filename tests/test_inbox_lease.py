@@ -113,3 +113,35 @@ def test_handled_keys_are_forgotten_after_the_redelivery_window(world):
     world.clock.advance(days=2)
     assert world.engine.records.apply_retention(90)["message_ids"] == 1
     assert inbox.counts() == {}
+
+
+def test_the_fast_path_is_handed_each_reply_as_the_outbox_holds_it(world):
+    """A fresh reply goes to the fast path as the row its unit wrote, leased to this
+    worker, not read back: what is sent at once is what the delivery loop would send."""
+    inbox = Inbox(world.desk.sessions, world.clock)
+    handed: list[OutboxMessage] = []
+
+    async def deliver_now(leased: list[OutboxMessage]) -> None:
+        handed.extend(leased)
+
+    channel = Stalling(stall=False)
+    answering = Answering(lambda: world.engine, inbox, {"test": channel}, Threads("w", 2))
+    answering.delivered = deliver_now
+    for n, text in enumerate(("hvad er lix", "hvem er min kontaktperson", CRISIS)):
+        assert inbox.accept(f"test:m-{n}", "test", {"text": text, "user": "a@rm.example.org"})
+    assert asyncio.run(answering.run_once()) == 3
+    stored = {r.key: r for r in rows(world, OutboxMessage) if r.key.startswith("reply:")}
+    assert (
+        sorted(row.key for row in handed)
+        == sorted(stored)
+        == [f"reply:test:m-{n}" for n in range(3)]
+    )
+    for row in handed:
+        kept = stored[row.key]
+        assert (row.id, row.org, row.recipient, row.payload) == (
+            kept.id,
+            kept.org,
+            kept.recipient,
+            kept.payload,
+        )
+        assert (kept.status, kept.attempts, row.attempts) == ("sending", 1, 1)
