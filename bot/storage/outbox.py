@@ -29,51 +29,24 @@ BACKOFF_CAP = dt.timedelta(minutes=30)
 
 
 def enqueue(
-    session: Session,
-    *,
-    key: str,
-    org: str,
-    recipient: str,
-    payload: dict,
-    now: dt.datetime,
-    claimed: bool = False,
+    session: Session, *, key: str, org: str, recipient: str, payload: dict, now: dt.datetime
 ) -> int | None:
-    """Queue one message; its row id, or None when the key was queued before.
-    `claimed`: leased to the caller already, who sends it at once (the fast path) without
-    another transaction to claim it; if that fails or the caller dies, the lease runs out
-    and the delivery loop sends it."""
-    return session.scalar(
-        insert_new(OutboxMessage.__table__, "key", session.bind.dialect.name),
-        {
-            "key": key,
-            "org": org,
-            "recipient": recipient,
-            "payload": payload,
-            "status": "sending" if claimed else "pending",
-            "attempts": 1 if claimed else 0,
-            "lease_until": now + LEASE if claimed else None,
-            "available_at": now,
-            "created_at": now,
-        },
-    )
+    """Queue one message; its row id, or None when the key was queued before."""
+    values = {"key": key, "org": org, "recipient": recipient, "payload": payload}
+    return _insert(session, {**values, **_new(now, leased=False)})
 
 
-def enqueue_leased(session: Session, *, now: dt.datetime, **fields) -> OutboxMessage | None:
-    """`enqueue(claimed=True)` returning the row as written (`key`, `org`, `recipient`,
-    `payload`), so that the fast path sends it without reading it back; None when the key
-    was queued before."""
-    row_id = enqueue(session, now=now, claimed=True, **fields)
-    if row_id is None:
-        return None
-    return OutboxMessage(
-        id=row_id,
-        status="sending",
-        attempts=1,
-        lease_until=now + LEASE,
-        available_at=now,
-        created_at=now,
-        **fields,
-    )
+def enqueue_leased(
+    session: Session, *, key: str, org: str, recipient: str, payload: dict, now: dt.datetime
+) -> OutboxMessage | None:
+    """Queue one message leased to the caller, who sends it at once (the fast path) without
+    another transaction to claim it or read it back: the row as written, or None when the
+    key was queued before. If the send fails or the caller dies, the lease runs out and
+    the delivery loop sends it."""
+    values = {"key": key, "org": org, "recipient": recipient, "payload": payload}
+    values |= _new(now, leased=True)
+    row_id = _insert(session, values)
+    return None if row_id is None else OutboxMessage(id=row_id, **values)
 
 
 def enqueue_many(session: Session, messages: list[dict], now: dt.datetime) -> None:
@@ -81,11 +54,25 @@ def enqueue_many(session: Session, messages: list[dict], now: dt.datetime) -> No
     if not messages:
         return
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    rows = [
-        {**m, "status": "pending", "attempts": 0, "available_at": now, "created_at": now}
-        for m in messages
-    ]
+    rows = [{**m, **_new(now, leased=False)} for m in messages]
     session.execute(insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"]), rows)
+
+
+def _new(now: dt.datetime, leased: bool) -> dict:
+    """The bookkeeping of a new row: due now, or already leased to its sender."""
+    return {
+        "status": "sending" if leased else "pending",
+        "attempts": 1 if leased else 0,
+        "lease_until": now + LEASE if leased else None,
+        "available_at": now,
+        "created_at": now,
+    }
+
+
+def _insert(session: Session, values: dict) -> int | None:
+    return session.scalar(
+        insert_new(OutboxMessage.__table__, "key", session.bind.dialect.name), values
+    )
 
 
 def backoff(attempts: int, base: dt.timedelta = RETRY_BASE) -> dt.timedelta:
